@@ -1,0 +1,14 @@
+{
+  "targets": [
+    {
+      "target_name": "greenstack",
+      "sources": ["native/binding.cc", "native/carrier.cc"],
+      "cflags_cc": ["-std=c++20", "-fno-exceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-cast-function-type"],
+      "cflags_cc!": ["-std=gnu++17", "-std=gnu++1y", "-fno-rtti"],
+      "defines": ["NODE_WANT_INTERNALS=0"],
+      "conditions": [
+        ["OS=='linux'", {"libraries": ["-lpthread"]}]
+      ]
+    }
+  ]
+}

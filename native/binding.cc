@@ -1,0 +1,415 @@
+// binding.cc: the JS face of the engine: per-isolate hub state, fiber records, switch callbacks.
+//
+// Switches are raw V8 callbacks, not Node-API: a switch made while a napi handle
+// scope is open trips Node's open_handle_scopes check (see V8-NOTES.md).
+#include <node.h>
+#include <uv.h>
+#include <v8.h>
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
+#include <cerrno>
+#include <cstring>
+#include <unordered_set>
+
+#include "carrier.h"
+
+namespace greenstack {
+namespace {
+
+using v8::Context;
+using v8::External;
+using v8::Function;
+using v8::FunctionCallbackInfo;
+using v8::FunctionTemplate;
+using v8::Global;
+using v8::HandleScope;
+using v8::Isolate;
+using v8::Local;
+using v8::Object;
+using v8::ObjectTemplate;
+using v8::String;
+using v8::Value;
+
+// Below the JS stack limit V8 and Node still need native stack (builtins, ICU,
+// zlib, regexp). 4 KiB sufficed in the prototype and 2 KiB crashed; keep 64 KiB.
+constexpr size_t kStackHeadroom = 64 * 1024;
+constexpr size_t kMinStackSize = 128 * 1024;
+
+class Hub;
+
+struct FiberRecord {
+  enum State { kNew, kRunning, kSuspended, kDone };
+  Hub* hub = nullptr;
+  Carrier* carrier = nullptr;
+  Global<Function> fn;
+  Global<Object> handle;     // weak: the record dies with its handle once it cannot run
+  Global<Value> transfer;    // the value resume() hands to suspend()
+  Global<Value> escaped;     // an exception the JS entry did not catch (should not happen)
+  size_t stack_size = 0;
+  State state = kNew;
+  bool transfer_throws = false;
+  bool unwind = false;       // env teardown: terminate this fiber's JS without running it
+  bool terminated = false;   // its JS was terminated (worker.terminate, process.exit in a worker)
+};
+
+// Everything greenstack keeps for one isolate. Created at module init, freed by
+// the environment cleanup hook, so each worker thread has a hub of its own.
+class Hub {
+ public:
+  explicit Hub(Isolate* isolate)
+      : isolate_(isolate), pool_({&Hub::OnCarrierExit, this}) {}
+
+  Isolate* isolate() const { return isolate_; }
+  CarrierPool& pool() { return pool_; }
+  FiberRecord* current() const { return current_; }
+
+  Global<ObjectTemplate> handle_template;
+  std::unordered_set<FiberRecord*> records;  // every record not yet freed
+  size_t default_stack_size = 1024 * 1024;
+  size_t suspended = 0;
+  bool closing = false;
+
+  // Hub side: run f until it suspends or finishes. Called with the isolate locked
+  // and entered; returns the same way.
+  void SwitchInto(FiberRecord* f) {
+    current_ = f;
+    f->state = FiberRecord::kRunning;
+    {
+      v8::Unlocker unlocker(isolate_);
+      pool_.SwitchTo(f->carrier);
+    }
+    // Re-entering refreshes V8's record of this thread's stack start (cppgc scans
+    // it conservatively) and its marking barrier.
+    isolate_->Enter();
+    isolate_->Exit();
+    current_ = nullptr;
+  }
+
+  // Carrier side: give control back to the hub until resumed.
+  void SwitchOut(FiberRecord* f) {
+    isolate_->Exit();
+    {
+      v8::Unlocker unlocker(isolate_);
+      pool_.SwitchToHub(f->carrier);
+    }
+    isolate_->Enter();
+    isolate_->SetStackLimit(f->carrier->stack_low() + kStackHeadroom);
+  }
+
+  void FreeRecord(FiberRecord* f) {
+    if (f->state == FiberRecord::kNew && f->carrier != nullptr) pool_.Release(f->carrier);
+    records.erase(f);
+    f->handle.Reset();
+    delete f;
+  }
+
+ private:
+  static void OnCarrierExit(void* ctx) {
+    static_cast<Hub*>(ctx)->isolate_->DiscardThreadSpecificMetadata();
+  }
+
+  Isolate* isolate_;
+  CarrierPool pool_;
+  FiberRecord* current_ = nullptr;
+};
+
+void ThrowCoded(Isolate* isolate, const char* code, const char* message) {
+  Local<Context> context = isolate->GetCurrentContext();
+  Local<Value> error = v8::Exception::Error(
+      String::NewFromUtf8(isolate, message).ToLocalChecked());
+  error.As<Object>()
+      ->Set(context, String::NewFromUtf8Literal(isolate, "code"),
+            String::NewFromUtf8(isolate, code).ToLocalChecked())
+      .Check();
+  isolate->ThrowException(error);
+}
+
+Hub* HubOf(const FunctionCallbackInfo<Value>& info) {
+  return static_cast<Hub*>(info.Data().As<External>()->Value());
+}
+
+FiberRecord* Unwrap(const FunctionCallbackInfo<Value>& info, int index) {
+  if (info.Length() <= index || !info[index]->IsObject()) return nullptr;
+  Local<Object> obj = info[index].As<Object>();
+  if (obj->InternalFieldCount() != 1) return nullptr;
+  auto* f = static_cast<FiberRecord*>(obj->GetAlignedPointerFromInternalField(0));
+  if (f == nullptr || f->hub != HubOf(info)) return nullptr;
+  return f;
+}
+
+void OnHandleCollected(const v8::WeakCallbackInfo<FiberRecord>& info) {
+  FiberRecord* f = info.GetParameter();
+  // A suspended fiber keeps its record (and carrier) until it is resumed or the
+  // environment is torn down; anything else can go with its handle.
+  f->handle.Reset();
+  if (f->state == FiberRecord::kNew || f->state == FiberRecord::kDone) f->hub->FreeRecord(f);
+}
+
+// discard(handle): a fiber that will never start gives its carrier back.
+void Discard(const FunctionCallbackInfo<Value>& info) {
+  FiberRecord* f = Unwrap(info, 0);
+  if (f == nullptr || f->state != FiberRecord::kNew || f->carrier == nullptr) return;
+  f->hub->pool().Release(f->carrier);
+  f->carrier = nullptr;
+  f->fn.Reset();
+}
+
+// hubMask(pinned): drop or retake the hub thread's pin around creating a thread
+// that is not ours.
+void HubMask(const FunctionCallbackInfo<Value>& info) {
+  Hub* hub = HubOf(info);
+  bool pinned = info.Length() > 0 && info[0]->BooleanValue(info.GetIsolate());
+  info.GetReturnValue().Set(hub->pool().SetHubPinned(pinned));
+}
+
+// Runs on the carrier: the whole life of one fiber.
+void RunFiber(void* arg, Carrier* carrier) {
+  auto* f = static_cast<FiberRecord*>(arg);
+  Hub* hub = f->hub;
+  Isolate* isolate = hub->isolate();
+  {
+    v8::Locker locker(isolate);
+    isolate->Enter();
+    isolate->SetStackLimit(carrier->stack_low() + kStackHeadroom);
+    {
+      HandleScope scope(isolate);
+      Local<Function> fn = f->fn.Get(isolate);
+      Local<Context> context = fn->GetCreationContextChecked();
+      Context::Scope context_scope(context);
+      v8::TryCatch try_catch(isolate);
+      (void)fn->Call(context, v8::Undefined(isolate), 0, nullptr);
+      if (try_catch.HasTerminated()) {
+        if (!f->unwind) f->terminated = true;
+        isolate->CancelTerminateExecution();
+      } else if (try_catch.HasCaught()) {
+        f->escaped.Reset(isolate, try_catch.Exception());
+      }
+    }
+    f->fn.Reset();
+    f->transfer.Reset();
+    f->state = FiberRecord::kDone;
+    isolate->Exit();
+  }
+  // The pool hands control back to the hub once this carrier is idle again.
+}
+
+// newFiber(fn, stackSize) -> handle
+void NewFiber(const FunctionCallbackInfo<Value>& info) {
+  Hub* hub = HubOf(info);
+  Isolate* isolate = info.GetIsolate();
+  if (info.Length() < 1 || !info[0]->IsFunction()) {
+    return ThrowCoded(isolate, "ERR_INVALID_ARG_TYPE", "fn must be a function");
+  }
+  size_t stack_size = hub->default_stack_size;
+  if (info.Length() > 1 && info[1]->IsNumber()) {
+    double v = info[1].As<v8::Number>()->Value();
+    if (v > 0) stack_size = static_cast<size_t>(v);
+  }
+  if (stack_size < kMinStackSize) stack_size = kMinStackSize;
+  Local<Context> context = isolate->GetCurrentContext();
+  Local<Object> obj;
+  if (!hub->handle_template.Get(isolate)->NewInstance(context).ToLocal(&obj)) return;
+  auto* f = new FiberRecord();
+  f->hub = hub;
+  f->stack_size = stack_size;
+  // The carrier is taken now, so running out of threads is reported by the call
+  // that creates the fiber, not later when it starts.
+  int rc = hub->pool().Acquire(stack_size, RunFiber, f, &f->carrier);
+  if (rc != 0) {
+    delete f;
+    char message[320];
+    snprintf(message, sizeof(message),
+             "cannot start a carrier thread for a fiber (%s: %s); the system's limit on "
+             "threads (ulimit -u, kernel.pid_max, kernel.threads-max, vm.max_map_count) "
+             "or memory is reached",
+             uv_err_name(rc), uv_strerror(rc));
+    return ThrowCoded(isolate, "ERR_GREENSTACK_CARRIER_LIMIT", message);
+  }
+  f->fn.Reset(isolate, info[0].As<Function>());
+  f->handle.Reset(isolate, obj);
+  f->handle.SetWeak(f, OnHandleCollected, v8::WeakCallbackType::kParameter);
+  obj->SetAlignedPointerInInternalField(0, f);
+  hub->records.insert(f);
+  info.GetReturnValue().Set(obj);
+}
+
+// resume(handle, value, throws) -> true once the fiber has finished
+void Resume(const FunctionCallbackInfo<Value>& info) {
+  Hub* hub = HubOf(info);
+  Isolate* isolate = info.GetIsolate();
+  FiberRecord* f = Unwrap(info, 0);
+  if (f == nullptr) return ThrowCoded(isolate, "ERR_INVALID_ARG_TYPE", "not a fiber handle");
+  if (hub->current() != nullptr || hub->closing) {
+    return ThrowCoded(isolate, "ERR_GREENSTACK_INVALID_SWITCH",
+                      "only the hub can resume a fiber");
+  }
+  if (f->state == FiberRecord::kNew) {
+    if (f->carrier == nullptr) {
+      return ThrowCoded(isolate, "ERR_GREENSTACK_INVALID_SWITCH", "the fiber was discarded");
+    }
+  } else if (f->state == FiberRecord::kSuspended) {
+    hub->suspended--;
+  } else {
+    return ThrowCoded(isolate, "ERR_GREENSTACK_INVALID_SWITCH",
+                      "the fiber is running or has finished");
+  }
+  if (info.Length() > 1 && !info[1]->IsUndefined()) f->transfer.Reset(isolate, info[1]);
+  f->transfer_throws = info.Length() > 2 && info[2]->BooleanValue(isolate);
+  hub->SwitchInto(f);
+  if (f->state == FiberRecord::kSuspended) {
+    hub->suspended++;
+    return info.GetReturnValue().Set(false);
+  }
+  f->carrier = nullptr;
+  if (f->terminated) {
+    // Termination is isolate-wide: the hub's JS stops too.
+    isolate->TerminateExecution();
+    return;
+  }
+  if (!f->escaped.IsEmpty()) {
+    Local<Value> e = f->escaped.Get(isolate);
+    f->escaped.Reset();
+    isolate->ThrowException(e);
+    return;
+  }
+  info.GetReturnValue().Set(true);
+}
+
+// suspend() -> the value the next resume() passes (or throws it)
+void Suspend(const FunctionCallbackInfo<Value>& info) {
+  Hub* hub = HubOf(info);
+  Isolate* isolate = info.GetIsolate();
+  FiberRecord* f = hub->current();
+  if (f == nullptr || !f->carrier->IsCurrentThread()) {
+    return ThrowCoded(isolate, "ERR_GREENSTACK_BLOCKING_IN_HUB",
+                      "suspend() called outside a fiber");
+  }
+  f->state = FiberRecord::kSuspended;
+  hub->SwitchOut(f);
+  if (f->unwind) {
+    // Teardown: unwind the fiber's frames without running its catch/finally code.
+    isolate->TerminateExecution();
+    return;
+  }
+  if (f->transfer.IsEmpty()) return;
+  Local<Value> value = f->transfer.Get(isolate);
+  f->transfer.Reset();
+  if (f->transfer_throws) {
+    isolate->ThrowException(value);
+    return;
+  }
+  info.GetReturnValue().Set(value);
+}
+
+// stats() -> [carriers alive, carriers idle, fibers suspended, fiber records]
+void Stats(const FunctionCallbackInfo<Value>& info) {
+  Hub* hub = HubOf(info);
+  Isolate* isolate = info.GetIsolate();
+  Local<Context> context = isolate->GetCurrentContext();
+  Local<v8::Array> out = v8::Array::New(isolate, 4);
+  double values[4] = {static_cast<double>(hub->pool().alive()),
+                      static_cast<double>(hub->pool().idle()),
+                      static_cast<double>(hub->suspended),
+                      static_cast<double>(hub->records.size())};
+  for (uint32_t i = 0; i < 4; i++) {
+    out->Set(context, i, v8::Number::New(isolate, values[i])).Check();
+  }
+  info.GetReturnValue().Set(out);
+}
+
+// configure(defaultStackSize, maxIdleCarriers)
+void Configure(const FunctionCallbackInfo<Value>& info) {
+  Hub* hub = HubOf(info);
+  if (info.Length() > 0 && info[0]->IsNumber()) {
+    double v = info[0].As<v8::Number>()->Value();
+    if (v >= static_cast<double>(kMinStackSize)) hub->default_stack_size = static_cast<size_t>(v);
+  }
+  if (info.Length() > 1 && info[1]->IsNumber()) {
+    double v = info[1].As<v8::Number>()->Value();
+    if (v >= 0) hub->pool().set_max_idle(static_cast<size_t>(v));
+  }
+}
+
+void WarmupWork(uv_work_t*) {}
+void WarmupDone(uv_work_t* req, int) { delete req; }
+
+// pin(on) -> the CPU pinned to, -1 when off, or -errno
+void Pin(const FunctionCallbackInfo<Value>& info) {
+  Hub* hub = HubOf(info);
+  Isolate* isolate = info.GetIsolate();
+  bool on = info.Length() > 0 && info[0]->BooleanValue(isolate);
+  int cpu = -1;
+#if defined(__linux__)
+  if (on) {
+    if (hub->pool().pinned_cpu() >= 0) return info.GetReturnValue().Set(hub->pool().pinned_cpu());
+    // libuv starts its threadpool on first use, from the calling thread: start it
+    // now, so its threads keep the process's mask instead of inheriting our pin.
+    uv_loop_t* loop = node::GetCurrentEventLoop(isolate);
+    if (loop != nullptr) {
+      auto* req = new uv_work_t();
+      if (uv_queue_work(loop, req, WarmupWork, WarmupDone) != 0) delete req;
+    }
+    cpu = sched_getcpu();
+    if (cpu < 0) cpu = 0;
+  }
+#endif
+  int rc = hub->pool().Pin(on ? cpu : -1);
+  info.GetReturnValue().Set(rc != 0 ? rc : hub->pool().pinned_cpu());
+}
+
+void Cleanup(void* arg) {
+  auto* hub = static_cast<Hub*>(arg);
+  Isolate* isolate = hub->isolate();
+  hub->closing = true;
+  // Unwind every suspended fiber so its carrier leaves V8 and returns to the pool.
+  for (bool again = true; again;) {
+    again = false;
+    for (FiberRecord* f : hub->records) {
+      if (f->state != FiberRecord::kSuspended) continue;
+      f->unwind = true;
+      hub->suspended--;
+      hub->SwitchInto(f);
+      again = true;
+      break;  // the set may have changed
+    }
+  }
+  if (isolate->IsExecutionTerminating()) isolate->CancelTerminateExecution();
+  while (!hub->records.empty()) hub->FreeRecord(*hub->records.begin());
+  hub->pool().Shutdown();
+  hub->handle_template.Reset();
+  delete hub;
+}
+
+void SetMethod(Isolate* isolate, Local<Context> context, Local<Object> target, const char* name,
+               v8::FunctionCallback cb, Local<External> data) {
+  Local<Function> fn =
+      FunctionTemplate::New(isolate, cb, data)->GetFunction(context).ToLocalChecked();
+  Local<String> key = String::NewFromUtf8(isolate, name).ToLocalChecked();
+  fn->SetName(key);
+  target->Set(context, key, fn).Check();
+}
+
+}  // namespace
+}  // namespace greenstack
+
+NODE_MODULE_INIT(/* exports, module, context */) {
+  using namespace greenstack;
+  Isolate* isolate = context->GetIsolate();
+  auto* hub = new Hub(isolate);
+  Local<ObjectTemplate> tmpl = ObjectTemplate::New(isolate);
+  tmpl->SetInternalFieldCount(1);
+  hub->handle_template.Reset(isolate, tmpl);
+  node::AddEnvironmentCleanupHook(isolate, Cleanup, hub);
+  Local<External> data = External::New(isolate, hub);
+  SetMethod(isolate, context, exports, "newFiber", NewFiber, data);
+  SetMethod(isolate, context, exports, "resume", Resume, data);
+  SetMethod(isolate, context, exports, "suspend", Suspend, data);
+  SetMethod(isolate, context, exports, "stats", Stats, data);
+  SetMethod(isolate, context, exports, "configure", Configure, data);
+  SetMethod(isolate, context, exports, "pin", Pin, data);
+  SetMethod(isolate, context, exports, "hubMask", HubMask, data);
+  SetMethod(isolate, context, exports, "discard", Discard, data);
+}

@@ -1,0 +1,94 @@
+// carrier.h: the pool of OS threads that host fibers, and the hub <-> carrier handoff (engine: no JS).
+#pragma once
+
+#include <sys/types.h>
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "handoff.h"
+
+namespace greenstack {
+
+class CarrierPool;
+
+// One OS thread with its own native stack. It runs one fiber at a time; between
+// fibers it sleeps in the pool.
+class Carrier {
+ public:
+  using Task = void (*)(void* arg, Carrier* self);
+
+  uintptr_t stack_low() const { return stack_low_; }
+  size_t stack_size() const { return stack_size_; }
+  bool IsCurrentThread() const;
+
+ private:
+  friend class CarrierPool;
+  CarrierPool* pool_ = nullptr;
+  uv_thread_t thread_{};
+  Handoff wake_;
+  Task task_ = nullptr;
+  void* arg_ = nullptr;
+  bool quit_ = false;
+  size_t stack_size_ = 0;
+  uintptr_t stack_low_ = 0;
+  pid_t tid_ = 0;
+};
+
+// Owned by one hub thread. Pool state is only touched by the side that holds
+// control (the hub, or the one carrier it handed control to); the Handoff's
+// release/acquire ordering makes each side's writes visible to the other.
+class CarrierPool {
+ public:
+  struct ThreadExitHook {
+    void (*fn)(void* ctx);
+    void* ctx;
+  };
+
+  explicit CarrierPool(ThreadExitHook hook) : hook_(hook) {}
+  ~CarrierPool() { Shutdown(); }
+  CarrierPool(const CarrierPool&) = delete;
+  CarrierPool& operator=(const CarrierPool&) = delete;
+
+  // Hub side: an idle carrier with this stack size, or a new thread. Returns 0 or
+  // a negative libuv error (UV_EAGAIN/UV_ENOMEM when the system has no more).
+  int Acquire(size_t stack_size, Carrier::Task task, void* arg, Carrier** out);
+  // Hub side: give back a carrier whose task never ran.
+  void Release(Carrier* c);
+  // Hub side: hand control to c and sleep until it hands it back.
+  void SwitchTo(Carrier* c);
+  // Carrier side: hand control to the hub and sleep until resumed.
+  void SwitchToHub(Carrier* c);
+  // Hub side: stop and join every carrier. Only idle carriers may remain.
+  void Shutdown();
+
+  void set_max_idle(size_t n) { max_idle_ = n; }
+  size_t alive() const { return all_.size(); }
+  size_t idle() const { return idle_.size(); }
+
+  // Affinity of the hub thread (the caller) and of every carrier. cpu < 0
+  // restores the mask the hub had before the first pin. Returns 0 or -errno.
+  int Pin(int cpu);
+  int pinned_cpu() const { return pinned_cpu_; }
+  // Hub thread only: drop the pin for a moment (or take it again), so a thread
+  // the hub creates for someone else (a Worker) starts with the original mask.
+  int SetHubPinned(bool pinned);
+
+ private:
+  static void Main(void* arg);
+  bool Finished(Carrier* c);  // carrier side; false: the carrier retires
+  void JoinRetired();
+  int ApplyAffinity(pid_t tid, bool pinned) const;
+
+  Handoff hub_;
+  std::vector<Carrier*> all_;
+  std::vector<Carrier*> idle_;  // LIFO: the stack touched last is the warmest
+  std::vector<Carrier*> retired_;
+  size_t max_idle_ = 1024;
+  ThreadExitHook hook_;
+  int pinned_cpu_ = -1;
+};
+
+}  // namespace greenstack

@@ -1,0 +1,157 @@
+// errors.ts: every error greenstack throws, each with a stable `code`.
+
+const BRAND = Symbol.for('greenstack.error');
+
+/** Base of all greenstack errors. `code` is stable across releases. */
+export class GreenstackError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+
+  // instanceof works across two copies of the package (undici's trick).
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this === GreenstackError) {
+      return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+    }
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+}
+Object.defineProperty(GreenstackError.prototype, BRAND, { value: true });
+
+/** A blocking call was made on the hub (outside any fiber). */
+export class BlockingInHubError extends GreenstackError {
+  constructor(what: string) {
+    super(
+      'ERR_GREENSTACK_BLOCKING_IN_HUB',
+      `${what} blocks, and the hub (Node's main event loop) must never block. ` +
+        'Call it inside a fiber (spawn(fn), or run the program with `greenstack app.js`), ' +
+        'or use its async twin from async code.',
+    );
+  }
+}
+
+/** The default reason a fiber is killed with. A fiber that ends with it counts as successful. */
+export class FiberExit extends GreenstackError {
+  constructor(message = 'fiber killed') {
+    super('ERR_GREENSTACK_FIBER_EXIT', message);
+  }
+}
+
+/** A timeout expired: thrown by Timeout into its fiber, and by every blocking call given `timeout`. */
+export class TimeoutError extends GreenstackError {
+  /** The Timeout that fired, when one did (undefined for a call's own `timeout` option). */
+  timeout: unknown;
+
+  constructor(ms: number, timeout?: unknown) {
+    super('ERR_GREENSTACK_TIMEOUT', `timed out after ${ms} ms`);
+    this.timeout = timeout;
+  }
+}
+
+/** A switch that cannot be made (resuming a running fiber, switching from the wrong thread...). */
+export class InvalidSwitchError extends GreenstackError {
+  constructor(message: string) {
+    super('ERR_GREENSTACK_INVALID_SWITCH', message);
+  }
+}
+
+/** The system would not give another carrier thread (pid_max, ulimit -u, memory). */
+export class CarrierLimitError extends GreenstackError {
+  constructor(message: string) {
+    super('ERR_GREENSTACK_CARRIER_LIMIT', message);
+  }
+}
+
+/** Two fibers used an object that only one may use at a time. */
+export class ConcurrentUseError extends GreenstackError {
+  constructor(message: string) {
+    super('ERR_GREENSTACK_CONCURRENT_USE', message);
+  }
+}
+
+/** A fiber tried to switch out from inside an async_hooks scope it opened itself. */
+export class AsyncScopeError extends GreenstackError {
+  constructor() {
+    super(
+      'ERR_GREENSTACK_ASYNC_SCOPE',
+      'a fiber cannot block inside AsyncResource.runInAsyncScope() (or another async_hooks scope ' +
+        'it entered): leaving the scope suspended would corrupt the async hook stack. Block ' +
+        'outside the scope, or use AsyncLocalStorage.run(), which works across switches.',
+    );
+  }
+}
+
+/** The native addon could not be loaded. */
+export class BindingError extends GreenstackError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_GREENSTACK_NO_BINDING', message, { cause });
+  }
+}
+
+/** Node's own argument error shapes, so validation errors look like core's. */
+export class InvalidArgTypeError extends TypeError {
+  readonly code = 'ERR_INVALID_ARG_TYPE';
+
+  constructor(name: string, expected: string, actual: unknown) {
+    super(`The "${name}" argument must be ${expected}. Received ${describe(actual)}`);
+  }
+
+  override get name(): string {
+    return 'TypeError';
+  }
+}
+
+export class InvalidArgValueError extends RangeError {
+  readonly code = 'ERR_INVALID_ARG_VALUE';
+
+  constructor(name: string, reason: string, actual: unknown) {
+    super(`The argument '${name}' ${reason}. Received ${describe(actual)}`);
+  }
+
+  override get name(): string {
+    return 'RangeError';
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
+  let shown = String(value);
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
+  if (typeof value === 'string') shown = `'${shown}'`;
+  return `type ${typeof value} (${shown})`;
+}
+
+/** Validates a timeout/delay in milliseconds: a non-negative number (Infinity allowed). */
+export function validateMs(name: string, value: unknown): number {
+  if (typeof value !== 'number') throw new InvalidArgTypeError(name, 'of type number', value);
+  if (!(value >= 0)) throw new InvalidArgValueError(name, 'must be a non-negative number', value);
+  return value;
+}
+
+export function validateFunction(name: string, value: unknown): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== 'function') throw new InvalidArgTypeError(name, 'of type function', value);
+}
+
+export function validateSignal(name: string, value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || !('aborted' in value) || !('addEventListener' in value)) {
+    throw new InvalidArgTypeError(name, 'an instance of AbortSignal', value);
+  }
+  return value as AbortSignal;
+}
+
+export function validateOptions(name: string, value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null) throw new InvalidArgTypeError(name, 'of type object', value);
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,196 @@
+// hub.ts: the only scheduler: the ready queue, hub callbacks, and the one switch into and out of fibers.
+import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'node:async_hooks';
+import { AsyncScopeError, BlockingInHubError, InvalidSwitchError } from './errors.js';
+import { binding, type FiberHandle } from './native.js';
+
+const NONE = 0;
+const VALUE = 1;
+const THROW = 2;
+const NO_DEFERRED: unique symbol = Symbol('none');
+
+type AsyncScopeRunner = <R>(fn: () => R) => R;
+
+/**
+ * What the hub needs of a fiber. Fiber extends it; nothing else does.
+ * @internal
+ */
+export abstract class Switchable {
+  /** @internal */ _handle: FiberHandle | null = null;
+  /** @internal */ readonly _resource = new AsyncResource('greenstack.Fiber', { requireManualDestroy: true });
+  /** @internal pending resume: NONE, VALUE or THROW */ _mode = NONE;
+  /** @internal */ _value: unknown = undefined;
+  /** @internal a Timeout/abort that lost the race to a wake-up, thrown at the next switch */
+  _deferred: unknown = NO_DEFERRED;
+  /** @internal AsyncContextFrame builds: the context the fiber had when it switched out */
+  _context: AsyncScopeRunner | undefined = undefined;
+}
+
+// Node 24 keeps AsyncLocalStorage state in an isolate-wide frame that
+// runInAsyncScope() resets to the resource's creation frame; older Nodes store it
+// on the execution resource. Probe which one this Node does.
+function usesContextFrames(): boolean {
+  const als = new AsyncLocalStorage<number>();
+  const resource = new AsyncResource('greenstack.probe');
+  resource.runInAsyncScope(() => als.enterWith(1));
+  return resource.runInAsyncScope(() => als.getStore()) !== 1;
+}
+
+export class Hub {
+  /** The fiber running now; null on the hub. */
+  current: Switchable | null = null;
+
+  private readonly fibers: Array<Switchable | undefined> = [];
+  private fibersHead = 0;
+  private callbacks: Array<() => void> = [];
+  private armed = false;
+  private readonly contextFrames = usesContextFrames();
+
+  /** Runs fn on the hub soon (after the current fiber switches out), in FIFO order. */
+  runCallback(fn: () => void): void {
+    this.callbacks.push(fn);
+    this.arm();
+  }
+
+  /** Schedules the first resume of a fiber whose native handle is ready. */
+  start(f: Switchable): void {
+    f._mode = VALUE;
+    this.enqueue(f);
+  }
+
+  /**
+   * Wakes a fiber parked in a Waiter. A fiber that is running right now is not
+   * scheduled: it will find its Waiter settled before it suspends.
+   */
+  wake(f: Switchable): void {
+    if (f === this.current || f._mode !== NONE || f._handle === null) return;
+    f._mode = VALUE;
+    this.enqueue(f);
+  }
+
+  /**
+   * Throws err into a suspended fiber at its blocking point. force (kill) replaces
+   * a pending wake-up; otherwise (Timeout, abort) the wake-up wins and err is thrown
+   * at the fiber's next switch instead.
+   */
+  throwInto(f: Switchable, err: unknown, force: boolean): void {
+    if (f._handle === null) return;
+    if (f === this.current) {
+      if (f._deferred === NO_DEFERRED || force) f._deferred = err;
+      return;
+    }
+    if (f._mode === NONE) {
+      f._mode = THROW;
+      f._value = err;
+      this.enqueue(f);
+    } else if (force) {
+      f._mode = THROW;
+      f._value = err;
+    } else if (f._deferred === NO_DEFERRED) {
+      f._deferred = err;
+    }
+  }
+
+  /** Withdraws a throw that throwInto deferred, if it is still pending (Timeout.cancel). */
+  cancelDeferred(f: Switchable, err: unknown): void {
+    if (f._deferred === err) f._deferred = NO_DEFERRED;
+    else if (f._mode === THROW && f._value === err) {
+      // Not yet delivered: turn it into a plain wake-up, so the fiber re-checks its waiter.
+      f._mode = VALUE;
+      f._value = undefined;
+    }
+  }
+
+  /** Drops a fiber's pending resume (a fiber killed before it started). */
+  unschedule(f: Switchable): void {
+    f._mode = NONE;
+    f._value = undefined;
+  }
+
+  /** Puts the running fiber at the back of the ready queue (sleep(0)). */
+  rescheduleCurrent(): void {
+    const f = this.current!;
+    f._mode = VALUE;
+    this.enqueue(f);
+  }
+
+  /**
+   * Suspends the running fiber until the hub resumes it. Returns normally for a
+   * wake-up and throws what throwInto delivered. Every blocking primitive reaches
+   * this through Waiter.get().
+   */
+  switchOut(what: string): void {
+    const f = this.current;
+    if (f === null) throw new BlockingInHubError(what);
+    if (f._deferred !== NO_DEFERRED) {
+      const err = f._deferred;
+      f._deferred = NO_DEFERRED;
+      throw err;
+    }
+    if (executionAsyncResource() !== f._resource) throw new AsyncScopeError();
+    if (this.contextFrames) f._context = AsyncLocalStorage.snapshot();
+    binding.suspend();
+  }
+
+  private enqueue(f: Switchable): void {
+    this.fibers.push(f);
+    this.arm();
+  }
+
+  private arm(): void {
+    if (!this.armed) {
+      this.armed = true;
+      setImmediate(this.drain);
+    }
+  }
+
+  // One hub turn: the callbacks and fibers that were ready when it began. What
+  // they make ready runs on the next turn, after IO has been polled, so a fiber
+  // looping on sleep(0) cannot starve the event loop.
+  private readonly drain = (): void => {
+    this.armed = false;
+    const callbacks = this.callbacks;
+    this.callbacks = [];
+    const end = this.fibers.length;
+    try {
+      for (const cb of callbacks) cb();
+      while (this.fibersHead < end) {
+        const f = this.fibers[this.fibersHead];
+        this.fibers[this.fibersHead++] = undefined;
+        if (f !== undefined) this.resume(f);
+      }
+    } finally {
+      if (this.fibersHead === this.fibers.length) {
+        this.fibers.length = 0;
+        this.fibersHead = 0;
+      } else if (this.fibersHead > 1024) {
+        this.fibers.splice(0, this.fibersHead);
+        this.fibersHead = 0;
+      }
+      if (this.fibersHead < this.fibers.length || this.callbacks.length > 0) this.arm();
+    }
+  };
+
+  private resume(f: Switchable): void {
+    const mode = f._mode;
+    const value = f._value;
+    f._mode = NONE;
+    f._value = undefined;
+    if (mode === NONE || f._handle === null) return;
+    if (this.current !== null) throw new InvalidSwitchError('the hub resumed a fiber from inside a fiber');
+    this.current = f;
+    const handle = f._handle;
+    const throws = mode === THROW;
+    try {
+      const context = f._context;
+      f._context = undefined;
+      const run = (): boolean => binding.resume(handle, throws ? value : undefined, throws);
+      const done = f._resource.runInAsyncScope(context === undefined ? run : () => context(run));
+      if (done) f._handle = null;
+    } finally {
+      this.current = null;
+    }
+  }
+}
+
+/** The hub of this thread (each worker thread loads its own copy of this module). */
+export const hub = new Hub();

@@ -1,0 +1,54 @@
+// core.fiber.test.ts: spawn, join, get, value passing and thenable fibers.
+import test from 'ava';
+import { current, Fiber, joinAll, sleep, spawn, wait } from 'greenstack';
+import { checkLeaks } from './helpers/leaks.js';
+
+checkLeaks(test);
+
+test.serial('three fibers sleep, wait on a promise and are joined', async (t) => {
+  const started = Date.now();
+  const fibers = [1, 2, 3].map((n) =>
+    spawn((k: number) => {
+      sleep(20 * k);
+      return wait(new Promise<number>((resolve) => setTimeout(() => resolve(k * 10), 5))) + 1;
+    }, n),
+  );
+  const main = spawn(() => joinAll(fibers).length);
+  t.is(await main, 3);
+  t.deepEqual(
+    fibers.map((f) => f.value),
+    [11, 21, 31],
+  );
+  t.true(Date.now() - started < 1000);
+});
+
+test.serial('a fiber starts on a later hub turn, not inside spawn()', async (t) => {
+  const order: string[] = [];
+  const f = spawn(() => {
+    order.push('fiber');
+  });
+  order.push('after spawn');
+  t.false(f.dead);
+  await f;
+  t.deepEqual(order, ['after spawn', 'fiber']);
+});
+
+test.serial('current() is the running fiber, null on the hub', async (t) => {
+  t.is(current(), null);
+  // (A fiber is thenable, so returning one from a fiber would adopt it: compare instead.)
+  const f: Fiber<boolean> = spawn(() => current() === f);
+  t.true(await f);
+});
+
+test.serial('errors propagate through get() and await', async (t) => {
+  const f = spawn(() => {
+    sleep(1);
+    throw new TypeError('bad');
+  });
+  await t.throwsAsync(async () => f, { instanceOf: TypeError, message: 'bad' });
+  t.true(f.dead);
+  t.false(f.successful);
+  t.true(f.error instanceof TypeError);
+  const g = spawn(() => f.get());
+  await t.throwsAsync(async () => g, { message: 'bad' });
+});

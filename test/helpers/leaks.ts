@@ -1,0 +1,35 @@
+// leaks.ts: the after-each check every test file uses: no live fiber, busy carrier, or new fd.
+import * as fs from 'node:fs';
+import type { TestFn } from 'ava';
+import { liveFibers, runtimeStats } from '../../dist/internal.js';
+
+function openFds(): number {
+  return fs.readdirSync('/proc/self/fd').length;
+}
+
+/** Counts the process's OS threads (carriers included). */
+export function threadCount(): number {
+  return fs.readdirSync('/proc/self/task').length;
+}
+
+/**
+ * Installs hooks so each test must leave no fiber alive, no carrier busy and no
+ * extra fd. Tests in a file that uses it run serially so counts are per test.
+ */
+export function checkLeaks(test: TestFn): void {
+  let fds = 0;
+  test.beforeEach(() => {
+    fds = openFds();
+  });
+  test.afterEach.always(async (t) => {
+    // Let the hub run links, timers and closes that the test's last step queued.
+    for (let i = 0; i < 5 && (liveFibers() > 0 || openFds() > fds); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const stats = runtimeStats();
+    t.is(liveFibers(), 0, 'a fiber is still alive');
+    t.is(stats.suspended, 0, 'a fiber is still suspended');
+    t.is(stats.carriers, stats.idleCarriers, 'a carrier thread is still busy');
+    t.true(openFds() <= fds, `fds leaked: ${openFds()} open, ${fds} before`);
+  });
+}
