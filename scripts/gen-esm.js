@@ -12,6 +12,7 @@ fs.mkdirSync(out, { recursive: true });
 for (const [subpath, target] of Object.entries(pkg.exports)) {
   if (typeof target !== 'object' || !target.import || !target.require) continue;
   const cjsFile = path.join(root, target.require);
+  if (!fs.existsSync(cjsFile)) continue; // that module is not written yet
   const esmFile = path.join(root, target.import);
   const names = Object.keys(require(cjsFile)).filter((n) => n !== 'default' && n !== '__esModule');
   const rel = path.relative(path.dirname(esmFile), cjsFile).split(path.sep).join('/');
