@@ -180,7 +180,8 @@ void RunFiber(void* arg, Carrier* carrier) {
       Local<Context> context = fn->GetCreationContextChecked();
       Context::Scope context_scope(context);
       v8::TryCatch try_catch(isolate);
-      (void)fn->Call(context, v8::Undefined(isolate), 0, nullptr);
+      v8::MaybeLocal<Value> ignored = fn->Call(context, v8::Undefined(isolate), 0, nullptr);
+      (void)ignored;
       if (try_catch.HasTerminated()) {
         if (!f->unwind) f->terminated = true;
         isolate->CancelTerminateExecution();

@@ -60,7 +60,9 @@ void CarrierPool::Main(void* arg) {
     pthread_attr_destroy(&attr);
   }
 #endif
-  pool->hub_.Post();  // started: tid and stack bounds are known
+  // Started: tid and stack bounds are known. Not hub_: the creator may be a fiber
+  // (spawn inside a fiber) while the hub thread itself waits on hub_.
+  c->ready_.Post();
   for (;;) {
     c->wake_.Wait();
     if (c->quit_) break;
@@ -115,7 +117,7 @@ int CarrierPool::Acquire(size_t stack_size, Carrier::Task task, void* arg, Carri
       delete c;
       return rc;
     }
-    hub_.Wait();  // until Main has recorded its tid and stack
+    c->ready_.Wait();
     all_.push_back(c);
   }
   c->task_ = task;

@@ -29,6 +29,7 @@ class Carrier {
   CarrierPool* pool_ = nullptr;
   uv_thread_t thread_{};
   Handoff wake_;
+  Handoff ready_;  // posted once the thread has recorded its tid and stack
   Task task_ = nullptr;
   void* arg_ = nullptr;
   bool quit_ = false;

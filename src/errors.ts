@@ -88,6 +88,72 @@ export class AsyncScopeError extends GreenstackError {
   }
 }
 
+/** Queue.getNowait() (or get() past its timeout) found no item. */
+export class QueueEmpty extends GreenstackError {
+  constructor(message = 'the queue is empty') {
+    super('ERR_GREENSTACK_QUEUE_EMPTY', message);
+  }
+}
+
+/** Queue.putNowait() (or put() past its timeout) found no room. */
+export class QueueFull extends GreenstackError {
+  constructor(message = 'the queue is full') {
+    super('ERR_GREENSTACK_QUEUE_FULL', message);
+  }
+}
+
+/** The queue was shut down: puts fail, and gets fail once it is empty (at once if immediate). */
+export class QueueShutDown extends GreenstackError {
+  constructor(message = 'the queue has been shut down') {
+    super('ERR_GREENSTACK_QUEUE_SHUT_DOWN', message);
+  }
+}
+
+/** JoinableQueue.taskDone() was called more times than items were put. */
+export class QueueTaskDoneError extends GreenstackError {
+  constructor() {
+    super('ERR_GREENSTACK_QUEUE_TASK_DONE', 'taskDone() called more times than items were put');
+  }
+}
+
+/** A lock was released (or a Condition used) by a fiber that does not hold it, or it was not held. */
+export class LockNotOwnedError extends GreenstackError {
+  constructor(message: string) {
+    super('ERR_GREENSTACK_LOCK_NOT_OWNED', message);
+  }
+}
+
+/** A BoundedSemaphore was released more times than it was acquired. */
+export class SemaphoreOverReleaseError extends GreenstackError {
+  constructor(bound: number) {
+    super('ERR_GREENSTACK_SEMAPHORE_OVER_RELEASE', `BoundedSemaphore released too many times (its bound is ${bound})`);
+  }
+}
+
+/**
+ * greenstack/fibers: thrown from Fiber.yield() (and every blocking call) of a fiber that
+ * reset() or the garbage collector is unwinding, until the fiber returns.
+ */
+export class FiberZombieError extends GreenstackError {
+  constructor() {
+    super('ERR_GREENSTACK_FIBER_ZOMBIE', 'This Fiber is a zombie');
+  }
+}
+
+/** greenstack/future: return() or throw() on a Future that is already resolved. */
+export class FutureResolvedError extends GreenstackError {
+  constructor() {
+    super('ERR_GREENSTACK_FUTURE_RESOLVED', 'Future resolved more than once');
+  }
+}
+
+/** greenstack/future: get() on a Future that has not resolved yet. */
+export class FutureNotReadyError extends GreenstackError {
+  constructor() {
+    super('ERR_GREENSTACK_FUTURE_NOT_READY', 'Future must resolve before value is ready');
+  }
+}
+
 /** The native addon could not be loaded. */
 export class BindingError extends GreenstackError {
   constructor(message: string, cause?: unknown) {

@@ -43,6 +43,8 @@ export class Hub {
   private fibersHead = 0;
   private callbacks: Array<() => void> = [];
   private armed = false;
+  /** The fiber the switching-out fiber asked to run before it (switchOutVia). */
+  private via: Switchable | null = null;
   private readonly contextFrames = usesContextFrames();
 
   /** Runs fn on the hub soon (after the current fiber switches out), in FIFO order. */
@@ -131,6 +133,31 @@ export class Hub {
     binding.suspend();
   }
 
+  /**
+   * Hub only: resumes f at once (its pending resume, else a plain wake-up) and returns
+   * when it has switched out or finished; fibers it runs with switchOutVia run first.
+   */
+  resumeNow(f: Switchable): void {
+    if (this.current !== null) throw new InvalidSwitchError('resumeNow() called from inside a fiber');
+    if (f._mode === NONE) f._mode = VALUE;
+    this.resume(f);
+  }
+
+  /**
+   * Fiber only: suspends the running fiber, has the hub resume target at once (as
+   * resumeNow does), then resumes this fiber as soon as target switches out or
+   * finishes, before anything else runs. Returns or throws like switchOut. One fiber
+   * calls another as a subroutine this way (node-fibers' run()).
+   */
+  switchOutVia(target: Switchable, what: string): void {
+    this.via = target;
+    try {
+      this.switchOut(what);
+    } finally {
+      this.via = null;
+    }
+  }
+
   private enqueue(f: Switchable): void {
     this.fibers.push(f);
     this.arm();
@@ -170,7 +197,32 @@ export class Hub {
     }
   };
 
-  private resume(f: Switchable): void {
+  private resume(first: Switchable): void {
+    this.step(first);
+    if (this.via === null) return;
+    // A trampoline for switchOutVia, so chains of fibers calling fibers do not grow
+    // the hub's stack: callers[] are the fibers waiting for the one after them.
+    const callers: Switchable[] = [];
+    let f: Switchable | undefined = first;
+    while (f !== undefined) {
+      const target: Switchable | null = this.via;
+      this.via = null;
+      if (target === null) {
+        f = callers.pop();
+      } else if (target === f || callers.includes(target)) {
+        f._mode = THROW;
+        f._value = new InvalidSwitchError('a fiber cannot run a fiber that is waiting for it');
+      } else {
+        callers.push(f);
+        f = target;
+      }
+      if (f === undefined) return;
+      if (f._mode === NONE) f._mode = VALUE;
+      this.step(f);
+    }
+  }
+
+  private step(f: Switchable): void {
     const mode = f._mode;
     const value = f._value;
     f._mode = NONE;

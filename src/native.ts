@@ -1,4 +1,5 @@
 // native.ts: loads the addon and types its surface exactly; nothing else touches it raw.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BindingError } from './errors.js';
 
@@ -25,26 +26,109 @@ export interface NativeBinding {
   hubMask(pinned: boolean): number;
 }
 
+const ROOT = path.join(__dirname, '..');
+const REBUILD_COMMAND = 'npm explore greenstack -- npm run build:native';
+
+/** `engines.node` of our package.json when it is the simple `>=A <B` form. */
+function supportedMajors(): { range: string; min: number; below: number } | null {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const range = String(pkg.engines?.node ?? '');
+    const m = /^>=\s*(\d+)(?:\.\d+)*\s+<\s*(\d+)(?:\.\d+)*$/.exec(range.trim());
+    return m ? { range, min: Number(m[1]), below: Number(m[2]) } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The prebuilt addons this package carries, as "linux-x64 ABI 115, 127". */
+function shippedPrebuilds(): string {
+  const out: string[] = [];
+  try {
+    for (const target of fs.readdirSync(path.join(ROOT, 'prebuilds')).sort()) {
+      const abis = fs
+        .readdirSync(path.join(ROOT, 'prebuilds', target))
+        .map((f) => /^greenstack\.abi(\d+)\.node$/.exec(f)?.[1])
+        .filter((a): a is string => a !== undefined)
+        .sort((a, b) => Number(a) - Number(b));
+      if (abis.length > 0) out.push(`${target} ABI ${abis.join(', ')}`);
+    }
+  } catch {
+    // no prebuilds/ folder (a source checkout)
+  }
+  return out.length > 0 ? out.join('; ') : 'none';
+}
+
+function errorText(error: unknown): string {
+  return String((error as Error)?.message ?? error).replace(/\s+/g, ' ');
+}
+
+// Order: a local build (development, or the install script built from source), then the
+// prebuilt addon for this Node ABI. A local build for another ABI (the tree was built with
+// another Node) is skipped; any other failure is reported, never a bare dlopen error.
 function load(): NativeBinding {
-  const root = path.join(__dirname, '..');
+  const abi = process.versions.modules;
+  const target = `${process.platform}-${process.arch}`;
   const tried: string[] = [];
-  for (const rel of ['build/Release/greenstack.node', 'build/Debug/greenstack.node']) {
-    const file = path.join(root, rel);
+  let brokenLocal: string | null = null;
+  const candidates = [
+    { rel: 'build/Release/greenstack.node', local: true },
+    { rel: 'build/Debug/greenstack.node', local: true },
+    { rel: `prebuilds/${target}/greenstack.abi${abi}.node`, local: false },
+  ];
+  let binding: NativeBinding | null = null;
+  for (const { rel, local } of candidates) {
+    const file = path.join(ROOT, rel);
+    if (!fs.existsSync(file)) {
+      tried.push(`${rel} (not there)`);
+      continue;
+    }
     try {
-      return require(file) as NativeBinding;
+      binding = require(file) as NativeBinding;
+      break;
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'MODULE_NOT_FOUND' && code !== 'ENOENT') {
-        throw new BindingError(`greenstack: cannot load ${file}: ${(error as Error).message}`, error);
+      const text = errorText(error);
+      const other = /NODE_MODULE_VERSION (\d+)\. This version/.exec(text);
+      if (other) {
+        tried.push(`${rel} (built for ABI ${other[1]})`);
+        continue;
       }
-      tried.push(file);
+      tried.push(`${rel} (${text})`);
+      if (local && brokenLocal === null) brokenLocal = `${rel}: ${text}`;
     }
   }
-  throw new BindingError(
-    `greenstack: no native addon for Node ${process.version} (ABI ${process.versions.modules}, ` +
-      `${process.platform}-${process.arch}). Tried: ${tried.join(', ')}. Build it with ` +
-      '`npm rebuild greenstack` (or `npx node-gyp rebuild` in the package folder).',
+  const supported = supportedMajors();
+  const major = Number(process.versions.node.split('.')[0]);
+  const unsupported = supported !== null && (major < supported.min || major >= supported.below);
+  if (binding !== null) {
+    if (brokenLocal !== null) {
+      process.emitWarning(`greenstack: the local build failed to load (${brokenLocal}); using the prebuilt addon`, {
+        code: 'GREENSTACK_LOCAL_BUILD_SKIPPED',
+      });
+    }
+    if (unsupported) {
+      process.emitWarning(
+        `greenstack supports Node ${supported!.range}; Node ${process.version} is untested and may crash`,
+        { code: 'GREENSTACK_UNSUPPORTED_NODE' },
+      );
+    }
+    return binding;
+  }
+  const lines = [
+    `greenstack: no native addon loads on Node ${process.version} (ABI ${abi}, ${target}).`,
+  ];
+  if (unsupported) {
+    lines.push(`This Node is not supported: greenstack needs Node ${supported!.range}.`);
+  }
+  lines.push(
+    `Prebuilt addons in this package: ${shippedPrebuilds()}. Anything else is built from source ` +
+      '(needs python3, make and a C++20 compiler). To fix it, either:',
+    '  - approve greenstack\'s install script, so npm builds it when installing: ' +
+      '`npm install-scripts approve greenstack && npm rebuild greenstack`, or',
+    `  - build it now: \`${REBUILD_COMMAND}\` (in a checkout: \`npm run build:native\`).`,
+    `Tried: ${tried.join('; ')}.`,
   );
+  throw new BindingError(lines.join('\n'));
 }
 
 export const binding: NativeBinding = load();

@@ -1,0 +1,28 @@
+// _util.js: shared helpers for benchmarks: medians, fresh-process runs.
+'use strict';
+const { execFileSync } = require('node:child_process');
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+/** Runs `node [flags] -e code` in a fresh process and parses the JSON it prints last. */
+function runFresh(code, { flags = [], env = {}, timeout = 300_000 } = {}) {
+  const out = execFileSync(process.execPath, [...flags, '-e', code], {
+    env: { ...process.env, ...env },
+    timeout,
+    maxBuffer: 64 * 1024 * 1024,
+    encoding: 'utf8',
+  });
+  const lines = out.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+module.exports = { median, percentile, runFresh };
