@@ -1,5 +1,6 @@
 // hub.ts: the only scheduler: the ready queue, hub callbacks, and the one switch into and out of fibers.
 import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
 import { AsyncScopeError, BlockingInHubError, InvalidSwitchError } from './errors.js';
 import { binding, type FiberHandle } from './native.js';
 
@@ -7,6 +8,8 @@ const NONE = 0;
 const VALUE = 1;
 const THROW = 2;
 const NO_DEFERRED: unique symbol = Symbol('none');
+// Longest a hub turn runs fibers before it lets the event loop poll IO.
+const SLICE_MS = 2;
 
 type AsyncScopeRunner = <R>(fn: () => R) => R;
 
@@ -170,21 +173,27 @@ export class Hub {
     }
   }
 
-  // One hub turn: the callbacks and fibers that were ready when it began. What
-  // they make ready runs on the next turn, after IO has been polled, so a fiber
-  // looping on sleep(0) cannot starve the event loop.
+  // One hub turn. It runs what is ready, and what that makes ready, for at most
+  // SLICE_MS, then returns to the event loop so IO is polled, and goes on next turn.
+  // So a fiber looping on sleep(0) lets every other ready fiber run first and cannot
+  // starve IO, while a chain of wake-ups (spawn+join, queue ping-pong) does not pay
+  // a loop iteration per step. `armed` stays true while draining: no extra immediates.
   private readonly drain = (): void => {
-    this.armed = false;
-    const callbacks = this.callbacks;
-    this.callbacks = [];
-    const end = this.fibers.length;
+    const deadline = performance.now() + SLICE_MS;
     try {
-      for (const cb of callbacks) cb();
-      while (this.fibersHead < end) {
-        const f = this.fibers[this.fibersHead];
-        this.fibers[this.fibersHead++] = undefined;
-        if (f !== undefined) this.resume(f);
-      }
+      do {
+        if (this.callbacks.length > 0) {
+          const callbacks = this.callbacks;
+          this.callbacks = [];
+          for (const cb of callbacks) cb();
+        }
+        const end = this.fibers.length;
+        while (this.fibersHead < end) {
+          const f = this.fibers[this.fibersHead];
+          this.fibers[this.fibersHead++] = undefined;
+          if (f !== undefined) this.resume(f);
+        }
+      } while ((this.fibersHead < this.fibers.length || this.callbacks.length > 0) && performance.now() < deadline);
     } finally {
       if (this.fibersHead === this.fibers.length) {
         this.fibers.length = 0;
@@ -193,6 +202,7 @@ export class Hub {
         this.fibers.splice(0, this.fibersHead);
         this.fibersHead = 0;
       }
+      this.armed = false;
       if (this.fibersHead < this.fibers.length || this.callbacks.length > 0) this.arm();
     }
   };
