@@ -1,0 +1,66 @@
+// core.exit.test.ts: process exit with fibers, unhandled fiber errors, fibers in worker threads.
+import test from 'ava';
+import { runFixture } from './helpers/subprocess.js';
+
+test('a process whose loop empties while fibers are blocked exits normally', (t) => {
+  const r = runFixture('exit.js', { args: ['loop-empties'] });
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, /last fiber done\nexit handler 0/);
+});
+
+test('process.exit() from a fiber keeps its code and runs exit handlers', (t) => {
+  const r = runFixture('exit.js', { args: ['exit-from-fiber'] });
+  t.is(r.status, 7, r.stderr);
+  t.regex(r.stdout, /exit handler 7/);
+});
+
+test('process.exitCode set in a fiber is the exit code', (t) => {
+  const r = runFixture('exit.js', { args: ['exitcode'] });
+  t.is(r.status, 3, r.stderr);
+});
+
+test('an unobserved fiber error is reported like an unhandled rejection (default: throw)', (t) => {
+  const r = runFixture('exit.js', { args: ['unhandled'] });
+  t.is(r.status, 1);
+  t.regex(r.stderr, /nobody joins me/);
+  t.notRegex(r.stdout, /still running/);
+});
+
+test('--unhandled-rejections=warn: a warning, and the process goes on', (t) => {
+  const r = runFixture('exit.js', { args: ['unhandled'], flags: ['--unhandled-rejections=warn'] });
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stderr, /nobody joins me/);
+  t.regex(r.stdout, /still running/);
+});
+
+test('--unhandled-rejections=none: silent', (t) => {
+  const r = runFixture('exit.js', { args: ['unhandled'], flags: ['--unhandled-rejections=none'] });
+  t.is(r.status, 0, r.stderr);
+  t.notRegex(r.stderr, /nobody joins me/);
+});
+
+test('a fiber error observed by join() is not reported', (t) => {
+  const r = runFixture('exit.js', { args: ['observed'] });
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, /joined: joined/);
+  t.is(r.stderr, '');
+});
+
+test('an uncaught error in a timer callback crashes as in plain node, with fibers suspended', (t) => {
+  const r = runFixture('exit.js', { args: ['uncaught-in-timer'] });
+  t.is(r.status, 1);
+  t.regex(r.stderr, /timer boom/);
+});
+
+test('fibers in worker threads: own hub each; terminate with fibers suspended; threads freed', (t) => {
+  const r = runFixture('worker.js', { timeout: 120_000 });
+  t.is(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  t.deepEqual(out.results.values, [2, 4, 6]);
+  t.is(out.code, 1);
+  t.is(out.exit3, 0);
+  t.is(out.exit4, 9);
+  t.is(out.mainValue, 'main ok');
+  t.true(out.during >= out.base + 100, 'the suspended worker held its carriers');
+  t.true(out.after <= out.base, `threads leaked: ${out.after} now, ${out.base} before`);
+});
