@@ -157,12 +157,9 @@ void Discard(const FunctionCallbackInfo<Value>& info) {
   f->fn.Reset();
 }
 
-// hubMask(pinned): drop or retake the hub thread's pin around creating a thread
-// that is not ours.
-void HubMask(const FunctionCallbackInfo<Value>& info) {
-  Hub* hub = HubOf(info);
-  bool pinned = info.Length() > 0 && info[0]->BooleanValue(info.GetIsolate());
-  info.GetReturnValue().Set(hub->pool().SetHubPinned(pinned));
+// releaseForeign() -> threads given back their original CPU mask
+void ReleaseForeign(const FunctionCallbackInfo<Value>& info) {
+  info.GetReturnValue().Set(HubOf(info)->pool().ReleaseForeign());
 }
 
 // Runs on the carrier: the whole life of one fiber.
@@ -364,6 +361,11 @@ void Pin(const FunctionCallbackInfo<Value>& info) {
 void Cleanup(void* arg) {
   auto* hub = static_cast<Hub*>(arg);
   Isolate* isolate = hub->isolate();
+  // Re-locking after a carrier ran (~Unlocker in SwitchInto) restores this thread's
+  // V8 state, and Node 24's V8 creates handles doing so (Debug::RestoreDebug). A worker's
+  // cleanup hooks run with no HandleScope open: without this one, Node 24 aborts with
+  // "Cannot create a handle without a HandleScope" when a worker ends with fibers suspended.
+  HandleScope handle_scope(isolate);
   hub->closing = true;
   // Unwind every suspended fiber so its carrier leaves V8 and returns to the pool.
   for (bool again = true; again;) {
@@ -411,6 +413,6 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   SetMethod(isolate, context, exports, "stats", Stats, data);
   SetMethod(isolate, context, exports, "configure", Configure, data);
   SetMethod(isolate, context, exports, "pin", Pin, data);
-  SetMethod(isolate, context, exports, "hubMask", HubMask, data);
+  SetMethod(isolate, context, exports, "releaseForeign", ReleaseForeign, data);
   SetMethod(isolate, context, exports, "discard", Discard, data);
 }

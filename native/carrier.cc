@@ -5,8 +5,13 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <mutex>
+#include <unordered_set>
 
 #if defined(__linux__)
 #include <sys/syscall.h>
@@ -25,17 +30,40 @@ pid_t CurrentTid() {
 }
 
 #if defined(__linux__)
-// The mask each hub thread had before it was first pinned. A fork() from a pinned
-// hub (child_process) restores it in the child, so programs we spawn do not
-// inherit our pin. thread_local: each worker thread is a hub of its own.
-thread_local bool saved_mask_valid = false;
-thread_local cpu_set_t saved_mask;
+// The pool whose hub or carrier this thread is. A fork() from a pinned thread
+// (child_process, from the hub or from a fiber) gives the child the hub's
+// original mask, so programs we start do not inherit our pin.
+thread_local const CarrierPool* thread_pool = nullptr;
 
 void RestoreMaskInChild() {
-  if (saved_mask_valid) sched_setaffinity(0, sizeof(saved_mask), &saved_mask);
+  if (thread_pool != nullptr) thread_pool->RestoreOriginalMask();
 }
 
 pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+// Every hub and carrier thread of every greenstack hub in the process (worker
+// threads have hubs too), so ReleaseForeign() can tell our threads from others.
+// Process-wide by nature; leaked on purpose, as threads may exit during teardown.
+std::mutex& RegistryMutex() {
+  static auto* m = new std::mutex();
+  return *m;
+}
+std::unordered_set<pid_t>& Registry() {
+  static auto* s = new std::unordered_set<pid_t>();
+  return *s;
+}
+void Register(pid_t tid) {
+  std::lock_guard<std::mutex> lock(RegistryMutex());
+  Registry().insert(tid);
+}
+void Unregister(pid_t tid) {
+  std::lock_guard<std::mutex> lock(RegistryMutex());
+  Registry().erase(tid);
+}
+bool Registered(pid_t tid) {
+  std::lock_guard<std::mutex> lock(RegistryMutex());
+  return Registry().count(tid) != 0;
+}
 void InstallAtFork() { pthread_atfork(nullptr, nullptr, RestoreMaskInChild); }
 #endif
 
@@ -50,6 +78,10 @@ void CarrierPool::Main(void* arg) {
   Carrier* c = static_cast<Carrier*>(arg);
   CarrierPool* pool = c->pool_;
   c->tid_ = CurrentTid();
+#if defined(__linux__)
+  thread_pool = pool;
+  Register(c->tid_);
+#endif
 #if defined(__linux__)
   pthread_attr_t attr;
   if (pthread_getattr_np(pthread_self(), &attr) == 0) {
@@ -67,9 +99,12 @@ void CarrierPool::Main(void* arg) {
     c->wake_.Wait();
     if (c->quit_) break;
     c->task_(c->arg_, c);
-    if (!pool->Finished(c)) return;  // retired; the hub joins it
+    if (!pool->Finished(c)) break;  // retired; the hub joins it
   }
-  pool->hook_.fn(pool->hook_.ctx);
+  if (c->quit_) pool->hook_.fn(pool->hook_.ctx);
+#if defined(__linux__)
+  Unregister(CurrentTid());
+#endif
 }
 
 bool CarrierPool::Finished(Carrier* c) {
@@ -150,6 +185,45 @@ void CarrierPool::SwitchToHub(Carrier* c) {
   c->wake_.Wait();
 }
 
+void CarrierPool::RestoreOriginalMask() const {
+#if defined(__linux__)
+  if (pinned_cpu_ >= 0 && saved_mask_valid_) sched_setaffinity(0, sizeof(saved_mask_), &saved_mask_);
+#endif
+}
+
+CarrierPool::~CarrierPool() {
+  Shutdown();
+#if defined(__linux__)
+  if (thread_pool == this) {
+    thread_pool = nullptr;
+    Unregister(CurrentTid());
+  }
+#endif
+}
+
+int CarrierPool::ReleaseForeign() const {
+#if defined(__linux__)
+  if (pinned_cpu_ < 0) return 0;
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return -errno;
+  int released = 0;
+  while (dirent* entry = readdir(dir)) {
+    pid_t tid = static_cast<pid_t>(strtol(entry->d_name, nullptr, 10));
+    if (tid <= 0 || Registered(tid)) continue;
+    cpu_set_t set;
+    if (sched_getaffinity(tid, sizeof(set), &set) != 0) continue;  // exited meanwhile
+    if (CPU_COUNT(&set) == 1 && CPU_ISSET(pinned_cpu_, &set) &&
+        sched_setaffinity(tid, sizeof(saved_mask_), &saved_mask_) == 0) {
+      released++;
+    }
+  }
+  closedir(dir);
+  return released;
+#else
+  return 0;
+#endif
+}
+
 void CarrierPool::Shutdown() {
   JoinRetired();
   for (Carrier* c : idle_) {
@@ -164,11 +238,6 @@ void CarrierPool::Shutdown() {
   idle_.clear();
 }
 
-int CarrierPool::SetHubPinned(bool pinned) {
-  if (pinned_cpu_ < 0) return 0;
-  return ApplyAffinity(0, pinned);
-}
-
 int CarrierPool::ApplyAffinity(pid_t tid, bool pinned) const {
 #if defined(__linux__)
   cpu_set_t set;
@@ -176,7 +245,7 @@ int CarrierPool::ApplyAffinity(pid_t tid, bool pinned) const {
     CPU_ZERO(&set);
     CPU_SET(pinned_cpu_, &set);
   } else {
-    set = saved_mask;
+    set = saved_mask_;
   }
   return sched_setaffinity(tid, sizeof(set), &set) == 0 ? 0 : -errno;
 #else
@@ -188,13 +257,15 @@ int CarrierPool::ApplyAffinity(pid_t tid, bool pinned) const {
 
 int CarrierPool::Pin(int cpu) {
 #if defined(__linux__)
-  if (!saved_mask_valid) {
+  if (!saved_mask_valid_) {
     if (cpu < 0) return 0;
-    if (sched_getaffinity(0, sizeof(saved_mask), &saved_mask) != 0) return -errno;
-    saved_mask_valid = true;
+    if (sched_getaffinity(0, sizeof(saved_mask_), &saved_mask_) != 0) return -errno;
+    saved_mask_valid_ = true;
+    thread_pool = this;
+    Register(CurrentTid());
     pthread_once(&atfork_once, InstallAtFork);
   }
-  if (cpu >= 0 && !CPU_ISSET(cpu, &saved_mask)) return -EINVAL;
+  if (cpu >= 0 && !CPU_ISSET(cpu, &saved_mask_)) return -EINVAL;
   pinned_cpu_ = cpu;
   int rc = ApplyAffinity(0, true);
   if (rc != 0) {

@@ -1,6 +1,7 @@
 // carrier.h: the pool of OS threads that host fibers, and the hub <-> carrier handoff (engine: no JS).
 #pragma once
 
+#include <sched.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -49,7 +50,7 @@ class CarrierPool {
   };
 
   explicit CarrierPool(ThreadExitHook hook) : hook_(hook) {}
-  ~CarrierPool() { Shutdown(); }
+  ~CarrierPool();
   CarrierPool(const CarrierPool&) = delete;
   CarrierPool& operator=(const CarrierPool&) = delete;
 
@@ -73,9 +74,11 @@ class CarrierPool {
   // restores the mask the hub had before the first pin. Returns 0 or -errno.
   int Pin(int cpu);
   int pinned_cpu() const { return pinned_cpu_; }
-  // Hub thread only: drop the pin for a moment (or take it again), so a thread
-  // the hub creates for someone else (a Worker) starts with the original mask.
-  int SetHubPinned(bool pinned);
+  // Gives the original mask back to threads that are not greenstack's but
+  // inherited our pin (a Worker's thread created by the hub). Returns how many.
+  int ReleaseForeign() const;
+  // In a forked child: the hub's mask from before the pin (async-signal-safe).
+  void RestoreOriginalMask() const;
 
  private:
   static void Main(void* arg);
@@ -90,6 +93,10 @@ class CarrierPool {
   size_t max_idle_ = 1024;
   ThreadExitHook hook_;
   int pinned_cpu_ = -1;
+#if defined(__linux__)
+  bool saved_mask_valid_ = false;
+  cpu_set_t saved_mask_{};
+#endif
 };
 
 }  // namespace greenstack

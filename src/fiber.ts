@@ -245,6 +245,15 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
     this.link((f) => !f.successful && cb(f));
   }
 
+  /**
+   * @internal Like link(), but not counted as observing the fiber's error: for
+   * bookkeeping (Group/Pool membership) that must not hide an unhandled failure.
+   */
+  _watch(cb: Link<T>): void {
+    if (this.state === DEAD) hub.runCallback(() => cb(this));
+    else this.links.push(cb);
+  }
+
   unlink(cb: Link<T>): void {
     const i = this.links.indexOf(cb);
     if (i >= 0) this.links.splice(i, 1);
@@ -341,16 +350,18 @@ export interface JoinAllOptions {
 }
 
 /** Blocks until every fiber is dead (or the timeout); returns the ones that are. */
-export function joinAll<T>(fibers: Iterable<Fiber<T>>, options?: JoinAllOptions): Array<Fiber<T>> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function joinAll<F extends Fiber<any>>(fibers: Iterable<F>, options?: JoinAllOptions): F[] {
   const opts = validateOptions('options', options);
   const list = checkFibers(fibers);
   const timeout = opts.timeout === undefined ? undefined : validateMs('options.timeout', opts.timeout);
   const raiseError = opts.raiseError === true;
   const pending = new Set(list.filter((f) => !f.dead));
-  let firstFailed = list.find((f) => f.dead && !f.successful);
+  let firstFailed: F | undefined = list.find((f) => f.dead && !f.successful);
   if (pending.size > 0 && !(raiseError && firstFailed !== undefined)) {
     const w = new Waiter<void>('joinAll()');
-    const onDeath = (f: Fiber<T>) => {
+    const onDeath = (fiber: Fiber<unknown>) => {
+      const f = fiber as F;
       pending.delete(f);
       if (!f.successful) firstFailed ??= f;
       if (pending.size === 0 || (raiseError && !f.successful)) w.switch(undefined);
@@ -370,7 +381,8 @@ export function joinAll<T>(fibers: Iterable<Fiber<T>>, options?: JoinAllOptions)
 }
 
 /** Kills every fiber; with block (default in a fiber), waits until all are dead. */
-export function killAll(fibers: Iterable<Fiber>, reason: unknown = new FiberExit(), options?: KillOptions): void {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function killAll(fibers: Iterable<Fiber<any>>, reason: unknown = new FiberExit(), options?: KillOptions): void {
   const opts = validateOptions('options', options);
   const list = checkFibers(fibers);
   for (const f of list) f.kill(reason, { block: false });
@@ -380,8 +392,8 @@ export function killAll(fibers: Iterable<Fiber>, reason: unknown = new FiberExit
   }
 }
 
-function checkFibers<T>(fibers: Iterable<Fiber<T>>): Array<Fiber<T>> {
-  if (fibers === null || typeof (fibers as Iterable<Fiber<T>>)?.[Symbol.iterator] !== 'function') {
+function checkFibers<F>(fibers: Iterable<F>): F[] {
+  if (fibers === null || typeof (fibers as Iterable<F>)?.[Symbol.iterator] !== 'function') {
     throw new InvalidArgTypeError('fibers', 'an iterable of Fiber', fibers);
   }
   const list = [...fibers];

@@ -22,8 +22,8 @@ export interface NativeBinding {
   configure(defaultStackSize?: number, maxIdleCarriers?: number): void;
   /** Pins hub and carriers to the hub's current CPU (or undoes it); the CPU, -1, or -errno. */
   pin(on: boolean): number;
-  /** Drops (false) or retakes (true) the hub thread's pin alone. */
-  hubMask(pinned: boolean): number;
+  /** Gives threads that are not greenstack's but inherited the pin their original mask. */
+  releaseForeign(): number;
 }
 
 const ROOT = path.join(__dirname, '..');

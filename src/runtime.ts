@@ -58,31 +58,17 @@ function applyPin(): void {
   if (pinnedCpu >= 0) keepWorkersUnpinned();
 }
 
-let workersWrapped = false;
+let watchingWorkers = false;
 
-// A Worker's thread is created by the hub thread and would inherit its pin. Give
-// it the process's original mask by dropping the hub's pin while it is created.
+// A Worker's thread is created by the hub thread and inherits its pin. Node emits
+// 'worker' on process just after creating one, however Worker was imported: give
+// every thread that is not greenstack's but carries our pin its original mask back.
 function keepWorkersUnpinned(): void {
-  if (workersWrapped) return;
-  workersWrapped = true;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const wt = require('node:worker_threads') as typeof import('node:worker_threads');
-  const Original = wt.Worker;
-  class Worker extends Original {
-    constructor(...args: ConstructorParameters<typeof Original>) {
-      const repin = pinnedCpu >= 0 && binding.hubMask(false) === 0;
-      try {
-        super(...args);
-      } finally {
-        if (repin) binding.hubMask(true);
-      }
-    }
-  }
-  Object.defineProperty(Worker, 'name', { value: 'Worker' });
-  wt.Worker = Worker;
-  // ESM named imports of node:worker_threads see the wrapper too.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('node:module') as typeof import('node:module')).syncBuiltinESMExports();
+  if (watchingWorkers) return;
+  watchingWorkers = true;
+  process.on('worker', () => {
+    if (pinnedCpu >= 0) binding.releaseForeign();
+  });
 }
 
 export interface RuntimeStats {

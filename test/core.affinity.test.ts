@@ -1,0 +1,29 @@
+// core.affinity.test.ts: the CPU pin covers hub and carriers only (threadpool, workers, children keep the original mask).
+import test from 'ava';
+import { runFixture } from './helpers/subprocess.js';
+
+test('pinned by default: hub and carriers on one CPU, everything else unpinned', (t) => {
+  const r = runFixture('affinity.js');
+  t.is(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim());
+  t.true(out.pinnedCpu >= 0);
+  const cpu = String(out.pinnedCpu);
+  t.is(out.hub, cpu);
+  for (const f of out.fromFibers) {
+    t.is(f.mask, cpu, 'carrier pinned');
+    t.is(f.child, out.original, 'a child process started from a fiber');
+  }
+  t.is(out.childFromHub, out.original, 'a child process started from the hub');
+  t.is(out.worker, out.original, 'a Worker thread');
+  t.true(out.others.length > 0);
+  for (const mask of out.others) t.is(mask, out.original, 'threadpool and other threads');
+});
+
+test('GREENSTACK_PIN=0 leaves every thread alone', (t) => {
+  const r = runFixture('affinity.js', { env: { GREENSTACK_PIN: '0' } });
+  t.is(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim());
+  t.is(out.pinnedCpu, -1);
+  t.is(out.hub, out.original);
+  for (const f of out.fromFibers) t.is(f.mask, out.original);
+});
