@@ -1,0 +1,22 @@
+// core.limit.test.ts: more fibers than the system allows threads: a typed, catchable error, never a crash.
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import test from 'ava';
+import { fixturesDir } from './helpers/subprocess.js';
+
+// RLIMIT_NPROC does not bind root, so run the fixture as an unprivileged user
+// with a small `ulimit -u`.
+const canDropPrivileges = process.getuid?.() === 0 && spawnSync('runuser', ['--help']).status === 0;
+
+(canDropPrivileges ? test : test.skip)('spawning past the thread limit throws CarrierLimitError', (t) => {
+  const script = `ulimit -u 60 && exec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(fixturesDir, 'carrier-limit.js'))}`;
+  const r = spawnSync('runuser', ['-u', 'nobody', '--', 'bash', '-c', script], { encoding: 'utf8', timeout: 60_000 });
+  t.is(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim());
+  t.true(out.isLimit);
+  t.is(out.code, 'ERR_GREENSTACK_CARRIER_LIMIT');
+  t.regex(out.message, /EAGAIN/);
+  t.true(out.spawned > 10);
+  t.is(out.suspended, out.spawned, 'every fiber that was created runs');
+  t.is(out.after, 'still works', 'carriers freed by dead fibers are reused');
+});
