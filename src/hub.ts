@@ -26,6 +26,8 @@ export abstract class Switchable {
   _deferred: unknown = NO_DEFERRED;
   /** @internal AsyncContextFrame builds: the context the fiber had when it switched out */
   _context: AsyncScopeRunner | undefined = undefined;
+  /** @internal the async scope the hub resumed it in (the snapshot's, on context-frame builds) */
+  _scope: object | undefined = undefined;
 }
 
 // Node 24 keeps AsyncLocalStorage state in an isolate-wide frame that
@@ -131,7 +133,7 @@ export class Hub {
       f._deferred = NO_DEFERRED;
       throw err;
     }
-    if (executionAsyncResource() !== f._resource) throw new AsyncScopeError();
+    if (executionAsyncResource() !== f._scope) throw new AsyncScopeError();
     if (this.contextFrames) f._context = AsyncLocalStorage.snapshot();
     binding.suspend();
   }
@@ -245,7 +247,10 @@ export class Hub {
     try {
       const context = f._context;
       f._context = undefined;
-      const run = (): boolean => binding.resume(handle, throws ? value : undefined, throws);
+      const run = (): boolean => {
+        f._scope = executionAsyncResource();
+        return binding.resume(handle, throws ? value : undefined, throws);
+      };
       const done = f._resource.runInAsyncScope(context === undefined ? run : () => context(run));
       if (done) f._handle = null;
     } finally {

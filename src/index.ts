@@ -10,6 +10,8 @@ export {
   InvalidSwitchError,
   TimeoutError,
 } from './errors.js';
+// greenstack/fibers and greenstack/future throw these.
+export { FiberZombieError, FutureNotReadyError, FutureResolvedError } from './errors.js';
 export {
   current,
   Fiber,

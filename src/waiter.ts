@@ -113,6 +113,9 @@ export class Waiter<T = unknown> {
         while (this.state === WAITING) hub.switchOut(what);
       } catch (err) {
         if (this.state === WAITING) this.state = ABANDONED;
+        // What is thrown here is a kill/Timeout/abort, never the own timeout (that is
+        // thrown below), even if the own timer settled the waiter first.
+        this.ownTimeout = false;
         throw err;
       } finally {
         timer?.clear();
