@@ -12,9 +12,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <string>
 #include <unordered_set>
 
 #include "carrier.h"
+#include "fast_backend.h"
 
 namespace greenstack {
 namespace {
@@ -43,7 +46,7 @@ class Hub;
 struct FiberRecord {
   enum State { kNew, kRunning, kSuspended, kDone };
   Hub* hub = nullptr;
-  Carrier* carrier = nullptr;
+  Strand* carrier = nullptr;  // its carrier thread or coroutine stack
   Global<Function> fn;
   Global<Object> handle;     // weak: the record dies with its handle once it cannot run
   Global<Value> transfer;    // the value resume() hands to suspend()
@@ -64,6 +67,18 @@ class Hub {
 
   Isolate* isolate() const { return isolate_; }
   CarrierPool& pool() { return pool_; }
+  // The backend fibers run on: pool_ unless the fast backend was selected.
+  Switcher& switcher() { return *switcher_; }
+  FastSwitcher* fast() const { return fast_.get(); }
+  std::string fast_details;
+  // Only while no fiber is alive (see SetBackend).
+  void UseBackend(FastSwitcher* fast) {
+    if (fast_) fast_->Shutdown();
+    if (fast != nullptr) pool_.Shutdown();  // idle carrier threads are of no more use
+    fast_.reset(fast);
+    switcher_ = fast != nullptr ? static_cast<Switcher*>(fast) : &pool_;
+  }
+  Switcher::ThreadExitHook exit_hook() { return {&Hub::OnCarrierExit, this}; }
   FiberRecord* current() const { return current_; }
 
   Global<ObjectTemplate> handle_template;
@@ -79,7 +94,7 @@ class Hub {
     f->state = FiberRecord::kRunning;
     {
       v8::Unlocker unlocker(isolate_);
-      pool_.SwitchTo(f->carrier);
+      switcher_->SwitchTo(f->carrier);
     }
     // Re-entering refreshes V8's record of this thread's stack start (cppgc scans
     // it conservatively) and its marking barrier.
@@ -93,14 +108,14 @@ class Hub {
     isolate_->Exit();
     {
       v8::Unlocker unlocker(isolate_);
-      pool_.SwitchToHub(f->carrier);
+      switcher_->SwitchToHub(f->carrier);
     }
     isolate_->Enter();
     isolate_->SetStackLimit(f->carrier->stack_low() + kStackHeadroom);
   }
 
   void FreeRecord(FiberRecord* f) {
-    if (f->state == FiberRecord::kNew && f->carrier != nullptr) pool_.Release(f->carrier);
+    if (f->state == FiberRecord::kNew && f->carrier != nullptr) switcher_->Release(f->carrier);
     records.erase(f);
     f->handle.Reset();
     delete f;
@@ -113,6 +128,8 @@ class Hub {
 
   Isolate* isolate_;
   CarrierPool pool_;
+  std::unique_ptr<FastSwitcher> fast_;
+  Switcher* switcher_ = &pool_;
   FiberRecord* current_ = nullptr;
 };
 
@@ -152,7 +169,7 @@ void OnHandleCollected(const v8::WeakCallbackInfo<FiberRecord>& info) {
 void Discard(const FunctionCallbackInfo<Value>& info) {
   FiberRecord* f = Unwrap(info, 0);
   if (f == nullptr || f->state != FiberRecord::kNew || f->carrier == nullptr) return;
-  f->hub->pool().Release(f->carrier);
+  f->hub->switcher().Release(f->carrier);
   f->carrier = nullptr;
   f->fn.Reset();
 }
@@ -163,7 +180,7 @@ void ReleaseForeign(const FunctionCallbackInfo<Value>& info) {
 }
 
 // Runs on the carrier: the whole life of one fiber.
-void RunFiber(void* arg, Carrier* carrier) {
+void RunFiber(void* arg, Strand* carrier) {
   auto* f = static_cast<FiberRecord*>(arg);
   Hub* hub = f->hub;
   Isolate* isolate = hub->isolate();
@@ -215,10 +232,16 @@ void NewFiber(const FunctionCallbackInfo<Value>& info) {
   f->stack_size = stack_size;
   // The carrier is taken now, so running out of threads is reported by the call
   // that creates the fiber, not later when it starts.
-  int rc = hub->pool().Acquire(stack_size, RunFiber, f, &f->carrier);
+  int rc = hub->switcher().Acquire(stack_size, RunFiber, f, &f->carrier);
   if (rc != 0) {
     delete f;
     char message[320];
+    if (hub->fast() != nullptr) {
+      snprintf(message, sizeof(message),
+               "cannot map a stack for a fiber (%s: %s); memory or vm.max_map_count is exhausted",
+               uv_err_name(rc), uv_strerror(rc));
+      return ThrowCoded(isolate, "ERR_GREENSTACK_CARRIER_LIMIT", message);
+    }
     snprintf(message, sizeof(message),
              "cannot start a carrier thread for a fiber (%s: %s); the system's limit on "
              "threads (ulimit -u, kernel.pid_max, kernel.threads-max, vm.max_map_count) "
@@ -281,7 +304,7 @@ void Suspend(const FunctionCallbackInfo<Value>& info) {
   Hub* hub = HubOf(info);
   Isolate* isolate = info.GetIsolate();
   FiberRecord* f = hub->current();
-  if (f == nullptr || !f->carrier->IsCurrentThread()) {
+  if (f == nullptr || !hub->switcher().IsCurrent(f->carrier)) {
     return ThrowCoded(isolate, "ERR_GREENSTACK_BLOCKING_IN_HUB",
                       "suspend() called outside a fiber");
   }
@@ -308,8 +331,8 @@ void Stats(const FunctionCallbackInfo<Value>& info) {
   Isolate* isolate = info.GetIsolate();
   Local<Context> context = isolate->GetCurrentContext();
   Local<v8::Array> out = v8::Array::New(isolate, 4);
-  double values[4] = {static_cast<double>(hub->pool().alive()),
-                      static_cast<double>(hub->pool().idle()),
+  double values[4] = {static_cast<double>(hub->switcher().alive()),
+                      static_cast<double>(hub->switcher().idle()),
                       static_cast<double>(hub->suspended),
                       static_cast<double>(hub->records.size())};
   for (uint32_t i = 0; i < 4; i++) {
@@ -327,12 +350,31 @@ void Configure(const FunctionCallbackInfo<Value>& info) {
   }
   if (info.Length() > 1 && info[1]->IsNumber()) {
     double v = info[1].As<v8::Number>()->Value();
-    if (v >= 0) hub->pool().set_max_idle(static_cast<size_t>(v));
+    if (v >= 0) {
+      hub->pool().set_max_idle(static_cast<size_t>(v));
+      if (hub->fast() != nullptr) hub->fast()->set_max_idle(static_cast<size_t>(v));
+    }
   }
 }
 
 void WarmupWork(uv_work_t*) {}
-void WarmupDone(uv_work_t* req, int) { delete req; }
+void WarmupDone(uv_work_t*, int) {}
+
+// libuv starts its threadpool on first use, from the calling thread (inside
+// uv_queue_work). Start it from here, on a private loop drained before returning:
+// a request left on Node's loop kept a worker that ended at once from closing its
+// loop (abort in uv_loop_close), or completed onto the freed loop (segfault).
+void StartThreadpool() {
+  uv_loop_t loop;
+  if (uv_loop_init(&loop) != 0) return;
+  uv_work_t req;
+  if (uv_queue_work(&loop, &req, WarmupWork, WarmupDone) == 0) {
+    // The pool exists now; if the no-op has not been picked up, it need not run.
+    uv_cancel(reinterpret_cast<uv_req_t*>(&req));
+    uv_run(&loop, UV_RUN_DEFAULT);
+  }
+  uv_loop_close(&loop);
+}
 
 // pin(on) -> the CPU pinned to, -1 when off, or -errno
 void Pin(const FunctionCallbackInfo<Value>& info) {
@@ -340,16 +382,14 @@ void Pin(const FunctionCallbackInfo<Value>& info) {
   Isolate* isolate = info.GetIsolate();
   bool on = info.Length() > 0 && info[0]->BooleanValue(isolate);
   int cpu = -1;
+  // Coroutines share the hub's thread: nothing to hand off between CPUs.
+  if (hub->fast() != nullptr) on = false;
 #if defined(__linux__)
   if (on) {
     if (hub->pool().pinned_cpu() >= 0) return info.GetReturnValue().Set(hub->pool().pinned_cpu());
-    // libuv starts its threadpool on first use, from the calling thread: start it
-    // now, so its threads keep the process's mask instead of inheriting our pin.
-    uv_loop_t* loop = node::GetCurrentEventLoop(isolate);
-    if (loop != nullptr) {
-      auto* req = new uv_work_t();
-      if (uv_queue_work(loop, req, WarmupWork, WarmupDone) != 0) delete req;
-    }
+    // Start libuv's threadpool now, so its threads keep the process's mask
+    // instead of inheriting our pin.
+    StartThreadpool();
     cpu = sched_getcpu();
     if (cpu < 0) cpu = 0;
   }
@@ -381,9 +421,77 @@ void Cleanup(void* arg) {
   }
   if (isolate->IsExecutionTerminating()) isolate->CancelTerminateExecution();
   while (!hub->records.empty()) hub->FreeRecord(*hub->records.begin());
+  hub->switcher().Shutdown();
   hub->pool().Shutdown();
   hub->handle_template.Reset();
   delete hub;
+}
+
+// setBackend(name, probe?, forceFailure?) -> "" or why the backend cannot be used.
+// Only while no fiber is alive; "fast" first proves its TLS layout (fast_backend.h).
+void SetBackend(const FunctionCallbackInfo<Value>& info) {
+  Hub* hub = HubOf(info);
+  Isolate* isolate = info.GetIsolate();
+  String::Utf8Value name(isolate, info[0]);
+  std::string which = *name != nullptr ? *name : "";
+  if (which != "carrier" && which != "fast") {
+    return ThrowCoded(isolate, "ERR_INVALID_ARG_VALUE", "backend must be 'carrier' or 'fast'");
+  }
+  if (which == hub->switcher().name()) return info.GetReturnValue().Set(String::Empty(isolate));
+  if (hub->current() != nullptr || hub->suspended != 0 || hub->closing ||
+      hub->switcher().alive() != hub->switcher().idle()) {
+    return ThrowCoded(isolate, "ERR_GREENSTACK_BACKEND_IN_USE",
+                      "the backend can only change while no fiber is alive");
+  }
+  if (which == "carrier") {
+    hub->UseBackend(nullptr);
+    return info.GetReturnValue().Set(String::Empty(isolate));
+  }
+  if (info.Length() < 2 || !info[1]->IsFunction()) {
+    return ThrowCoded(isolate, "ERR_INVALID_ARG_TYPE", "probe must be a function");
+  }
+  bool force = info.Length() > 2 && info[2]->BooleanValue(isolate);
+  std::string why;
+  FastBackendReport report;
+  FastSwitcher* fast =
+      StartFastBackend(isolate, info[1].As<Function>(), hub->exit_hook(), force, &why, &report);
+  hub->fast_details = report.details;
+  if (fast == nullptr) {
+    return info.GetReturnValue().Set(String::NewFromUtf8(isolate, why.c_str()).ToLocalChecked());
+  }
+  fast->set_max_idle(hub->pool().max_idle());
+  hub->UseBackend(fast);
+  info.GetReturnValue().Set(String::Empty(isolate));
+}
+
+// backendInfo() -> [name, details of the layout the fast backend found]
+void BackendInfo(const FunctionCallbackInfo<Value>& info) {
+  Hub* hub = HubOf(info);
+  Isolate* isolate = info.GetIsolate();
+  Local<Context> context = isolate->GetCurrentContext();
+  Local<v8::Array> out = v8::Array::New(isolate, 2);
+  out->Set(context, 0, String::NewFromUtf8(isolate, hub->switcher().name()).ToLocalChecked()).Check();
+  out->Set(context, 1, String::NewFromUtf8(isolate, hub->fast_details.c_str()).ToLocalChecked()).Check();
+  info.GetReturnValue().Set(out);
+}
+
+// fastCheck() -> "" when called in a fiber on the fast backend whose thread image
+// is the fiber's own; else what is wrong (the self-check calls it).
+void FastCheck(const FunctionCallbackInfo<Value>& info) {
+  Hub* hub = HubOf(info);
+  Isolate* isolate = info.GetIsolate();
+  std::string why = hub->fast() == nullptr
+                        ? "the fast backend is not active"
+                        : hub->fast()->CheckCurrent(reinterpret_cast<uintptr_t>(isolate));
+  info.GetReturnValue().Set(String::NewFromUtf8(isolate, why.c_str()).ToLocalChecked());
+}
+
+// collectGarbage(): a full GC that also drops WeakRef targets kept for the current
+// job, without --expose-gc (the self-check uses it with fibers suspended).
+void CollectGarbage(const FunctionCallbackInfo<Value>& info) {
+  Isolate* isolate = info.GetIsolate();
+  isolate->ClearKeptObjects();
+  isolate->LowMemoryNotification();
 }
 
 void SetMethod(Isolate* isolate, Local<Context> context, Local<Object> target, const char* name,
@@ -415,4 +523,8 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   SetMethod(isolate, context, exports, "pin", Pin, data);
   SetMethod(isolate, context, exports, "releaseForeign", ReleaseForeign, data);
   SetMethod(isolate, context, exports, "discard", Discard, data);
+  SetMethod(isolate, context, exports, "setBackend", SetBackend, data);
+  SetMethod(isolate, context, exports, "backendInfo", BackendInfo, data);
+  SetMethod(isolate, context, exports, "fastCheck", FastCheck, data);
+  SetMethod(isolate, context, exports, "collectGarbage", CollectGarbage, data);
 }

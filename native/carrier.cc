@@ -130,7 +130,7 @@ void CarrierPool::JoinRetired() {
   retired_.clear();
 }
 
-int CarrierPool::Acquire(size_t stack_size, Carrier::Task task, void* arg, Carrier** out) {
+int CarrierPool::Acquire(size_t stack_size, Task task, void* arg, Strand** out) {
   JoinRetired();
   Carrier* c = nullptr;
   for (size_t i = idle_.size(); i-- > 0;) {
@@ -161,7 +161,8 @@ int CarrierPool::Acquire(size_t stack_size, Carrier::Task task, void* arg, Carri
   return 0;
 }
 
-void CarrierPool::Release(Carrier* c) {
+void CarrierPool::Release(Strand* s) {
+  Carrier* c = static_cast<Carrier*>(s);
   c->task_ = nullptr;
   c->arg_ = nullptr;
   if (idle_.size() < max_idle_) {
@@ -175,14 +176,14 @@ void CarrierPool::Release(Carrier* c) {
   delete c;
 }
 
-void CarrierPool::SwitchTo(Carrier* c) {
-  c->wake_.Post();
+void CarrierPool::SwitchTo(Strand* s) {
+  static_cast<Carrier*>(s)->wake_.Post();
   hub_.Wait();
 }
 
-void CarrierPool::SwitchToHub(Carrier* c) {
+void CarrierPool::SwitchToHub(Strand* s) {
   hub_.Post();
-  c->wake_.Wait();
+  static_cast<Carrier*>(s)->wake_.Wait();
 }
 
 void CarrierPool::RestoreOriginalMask() const {

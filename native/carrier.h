@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "handoff.h"
+#include "switcher.h"
 
 namespace greenstack {
 
@@ -17,12 +18,10 @@ class CarrierPool;
 
 // One OS thread with its own native stack. It runs one fiber at a time; between
 // fibers it sleeps in the pool.
-class Carrier {
+class Carrier : public Strand {
  public:
-  using Task = void (*)(void* arg, Carrier* self);
+  using Task = Switcher::Task;
 
-  uintptr_t stack_low() const { return stack_low_; }
-  size_t stack_size() const { return stack_size_; }
   bool IsCurrentThread() const;
 
  private:
@@ -34,41 +33,39 @@ class Carrier {
   Task task_ = nullptr;
   void* arg_ = nullptr;
   bool quit_ = false;
-  size_t stack_size_ = 0;
-  uintptr_t stack_low_ = 0;
   pid_t tid_ = 0;
 };
 
 // Owned by one hub thread. Pool state is only touched by the side that holds
 // control (the hub, or the one carrier it handed control to); the Handoff's
 // release/acquire ordering makes each side's writes visible to the other.
-class CarrierPool {
+class CarrierPool : public Switcher {
  public:
-  struct ThreadExitHook {
-    void (*fn)(void* ctx);
-    void* ctx;
-  };
-
   explicit CarrierPool(ThreadExitHook hook) : hook_(hook) {}
-  ~CarrierPool();
+  ~CarrierPool() override;
   CarrierPool(const CarrierPool&) = delete;
   CarrierPool& operator=(const CarrierPool&) = delete;
 
   // Hub side: an idle carrier with this stack size, or a new thread. Returns 0 or
   // a negative libuv error (UV_EAGAIN/UV_ENOMEM when the system has no more).
-  int Acquire(size_t stack_size, Carrier::Task task, void* arg, Carrier** out);
+  int Acquire(size_t stack_size, Task task, void* arg, Strand** out) override;
   // Hub side: give back a carrier whose task never ran.
-  void Release(Carrier* c);
+  void Release(Strand* s) override;
   // Hub side: hand control to c and sleep until it hands it back.
-  void SwitchTo(Carrier* c);
+  void SwitchTo(Strand* s) override;
   // Carrier side: hand control to the hub and sleep until resumed.
-  void SwitchToHub(Carrier* c);
+  void SwitchToHub(Strand* s) override;
   // Hub side: stop and join every carrier. Only idle carriers may remain.
-  void Shutdown();
+  void Shutdown() override;
 
-  void set_max_idle(size_t n) { max_idle_ = n; }
-  size_t alive() const { return all_.size(); }
-  size_t idle() const { return idle_.size(); }
+  const char* name() const override { return "carrier"; }
+  bool IsCurrent(const Strand* s) const override {
+    return static_cast<const Carrier*>(s)->IsCurrentThread();
+  }
+  void set_max_idle(size_t n) override { max_idle_ = n; }
+  size_t max_idle() const { return max_idle_; }
+  size_t alive() const override { return all_.size(); }
+  size_t idle() const override { return idle_.size(); }
 
   // Affinity of the hub thread (the caller) and of every carrier. cpu < 0
   // restores the mask the hub had before the first pin. Returns 0 or -errno.

@@ -3,6 +3,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const { isBuiltin } = require('node:module');
 
 const root = path.join(__dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -21,6 +22,11 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
     `import cjs from './${rel}';`,
     `export default cjs;`,
   ];
+  // A drop-in for a builtin (greenstack/fs for node:fs) also re-exports the builtin,
+  // so names a newer Node adds exist even though this list was made on another
+  // version; the explicit exports below take precedence over the star export.
+  const builtin = subpath.slice(2);
+  if (builtin && isBuiltin(builtin)) lines.push(`export * from 'node:${builtin}';`);
   for (const n of names) {
     if (!/^[A-Za-z_$][\w$]*$/.test(n)) continue;
     lines.push(`export const ${n} = cjs.${n};`);

@@ -154,6 +154,80 @@ export class FutureNotReadyError extends GreenstackError {
   }
 }
 
+/**
+ * greenstack/net: the stream ended before readExactlySync() got its n bytes, or
+ * before readUntilSync() found its delimiter. The bytes that did arrive are in
+ * `partial` (they have been consumed from the socket).
+ */
+export class IncompleteReadError extends GreenstackError {
+  /** What was wanted: a byte count, or the delimiter. */
+  readonly expected: number | Buffer | string;
+  /** What arrived before the end. */
+  readonly partial: Buffer | string;
+
+  constructor(expected: number | Buffer | string, partial: Buffer | string) {
+    const want = typeof expected === 'number' ? `${expected} bytes` : `the delimiter ${JSON.stringify(expected.toString())}`;
+    super('ERR_GREENSTACK_INCOMPLETE_READ', `the stream ended after ${partial.length} bytes, before ${want}`);
+    this.expected = expected;
+    this.partial = partial;
+  }
+}
+
+/**
+ * greenstack/net: readLineSync()/readUntilSync() found no delimiter within
+ * maxLength. Nothing was consumed: the data is still readable from the socket.
+ */
+export class LineTooLongError extends GreenstackError {
+  readonly maxLength: number;
+
+  constructor(maxLength: number) {
+    super('ERR_GREENSTACK_LINE_TOO_LONG', `no delimiter within maxLength (${maxLength} bytes)`);
+    this.maxLength = maxLength;
+  }
+}
+
+/**
+ * greenstack/net: a blocking call on a socket that was ended or destroyed (write
+ * after end, a socket closed before its data was sent), or acceptSync() on a
+ * server that stopped listening.
+ */
+export class SocketClosedError extends GreenstackError {
+  constructor(message: string) {
+    super('ERR_GREENSTACK_SOCKET_CLOSED', message);
+  }
+}
+
+/** The fiber backend was changed while fibers were alive (configure({ backend })). */
+export class BackendInUseError extends GreenstackError {
+  constructor(message = 'the backend can only change while no fiber is alive') {
+    super('ERR_GREENSTACK_BACKEND_IN_USE', message);
+  }
+}
+
+/**
+ * Thrown into the main fiber of `greenstack app.js` when the event loop has
+ * nothing left that could wake it (gevent's LoopExit): the program then exits
+ * like an unsettled top-level await. `blockedIn` names the blocking call.
+ */
+export class LoopExit extends GreenstackError {
+  /** The blocking call the fiber was in ('sleep()', 'Queue.get()'), once known. */
+  blockedIn: string | undefined = undefined;
+
+  constructor() {
+    super('ERR_GREENSTACK_LOOP_EXIT', 'the event loop has nothing left that could wake this fiber');
+  }
+
+  /**
+   * @internal Called by Waiter.get() in the blocked fiber as this error passes
+   * through it: the stack then shows where the fiber was blocked.
+   */
+  _blockedAt(what: string): void {
+    if (this.blockedIn !== undefined) return;
+    this.blockedIn = what;
+    Error.captureStackTrace(this, LoopExit.prototype._blockedAt);
+  }
+}
+
 /** The native addon could not be loaded. */
 export class BindingError extends GreenstackError {
   constructor(message: string, cause?: unknown) {

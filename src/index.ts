@@ -28,3 +28,51 @@ export { configure, runtimeStats, type RuntimeOptions, type RuntimeStats } from 
 export { Timeout, withTimeout, type WithTimeoutOptions } from './timeout.js';
 export { sleep, wait } from './wait.js';
 export { Waiter, type BlockOptions } from './waiter.js';
+// Cooperative toolkit (events, locks, queues, pools, fiber-local storage).
+export {
+  LockNotOwnedError,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  QueueTaskDoneError,
+  SemaphoreOverReleaseError,
+} from './errors.js';
+export { Linkable, type Waitable, type WaitArg } from './linkable.js';
+export { AsyncResult, Event } from './event.js';
+export { BoundedSemaphore, Semaphore, type LockHandle } from './semaphore.js';
+export { Lock, OwnedLock, RLock } from './lock.js';
+export { Condition } from './condition.js';
+export {
+  JoinableQueue,
+  LifoQueue,
+  naturalCompare,
+  PriorityQueue,
+  Queue,
+  type PriorityQueueOptions,
+  type QueueOptions,
+  type QueueStore,
+} from './queue.js';
+export { Channel } from './channel.js';
+export { Group, Pool, type GroupJoinOptions, type ImapOptions } from './pool.js';
+export { iwait, iwaitAsync, waitAll, waitAllAsync, waitAny, waitAnyAsync, type IwaitOptions } from './iwait.js';
+export { FiberLocal } from './local.js';
+export {
+  getOriginal,
+  isAvailable,
+  isPatched,
+  parsePatchList,
+  patchAll,
+  patchableModules,
+  patchChildProcess,
+  patchCrypto,
+  patchFs,
+  patchModule,
+  patchZlib,
+  unpatchAll,
+  unpatchModule,
+  type PatchOptions,
+} from './patcher.js';
+export type { CooperativeModule } from './cooperative.js';
+export { LoopExit } from './errors.js';
+// greenstack/net, tls and http (blocking sockets and servers) throw these.
+export { IncompleteReadError, LineTooLongError, SocketClosedError } from './errors.js';

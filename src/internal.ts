@@ -3,3 +3,4 @@ export { liveFibers } from './fiber.js';
 export { hub } from './hub.js';
 export { binding } from './native.js';
 export { runtimeStats } from './runtime.js';
+export { backendStatus } from './backend.js';

@@ -98,17 +98,22 @@ export class WaitList<T, D = undefined> {
     return k;
   }
 
-  /** Removes the first live waiter and hands it value; undefined if nobody waits. */
-  wake(value: T): WaitNode<T, D> | undefined {
-    const n = this.first();
-    if (n === undefined) return undefined;
+  /** Removes node (a live waiter from first()) and hands it value. */
+  handTo(n: WaitNode<T, D>, value: T): void {
     this.remove(n);
     n.given = value;
     n.parked.switch(value);
+  }
+
+  /** Removes the first live waiter and hands it value; undefined if nobody waits. */
+  wake(value: T): WaitNode<T, D> | undefined {
+    const n = this.first();
+    if (n !== undefined) this.handTo(n, value);
     return n;
   }
 
   wakeAll(value: T): void {
+    if (this.head === null) return;
     while (this.wake(value) !== undefined);
   }
 

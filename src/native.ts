@@ -24,6 +24,19 @@ export interface NativeBinding {
   pin(on: boolean): number;
   /** Gives threads that are not greenstack's but inherited the pin their original mask. */
   releaseForeign(): number;
+
+  // --- backend selection (src/backend.ts) ---
+  /**
+   * While no fiber is alive: switch to 'carrier' or 'fast' ('fast' first runs `probe` on two
+   * helper threads to learn the TLS layout). '' on success, else why fast cannot be used.
+   */
+  setBackend(name: 'carrier' | 'fast', probe?: () => boolean, forceFailure?: boolean): string;
+  /** [active backend, the TLS layout the fast discovery found]. */
+  backendInfo(): [string, string];
+  /** In a fiber on the fast backend: '' when its thread image is its own, else what is wrong. */
+  fastCheck(): string;
+  /** Full GC that also drops WeakRef targets kept for the current job (self-check only). */
+  collectGarbage(): void;
 }
 
 const ROOT = path.join(__dirname, '..');
@@ -59,6 +72,18 @@ function shippedPrebuilds(): string {
   return out.length > 0 ? out.join('; ') : 'none';
 }
 
+/** In a source checkout (src/ exists; the package has none): was native/ edited after file was built? */
+function olderThanSources(file: string): boolean {
+  try {
+    if (!fs.existsSync(path.join(ROOT, 'src'))) return false;
+    const built = fs.statSync(file).mtimeMs;
+    const dir = path.join(ROOT, 'native');
+    return fs.readdirSync(dir).some((f) => fs.statSync(path.join(dir, f)).mtimeMs > built);
+  } catch {
+    return false;
+  }
+}
+
 function errorText(error: unknown): string {
   return String((error as Error)?.message ?? error).replace(/\s+/g, ' ');
 }
@@ -77,6 +102,7 @@ function load(): NativeBinding {
     { rel: `prebuilds/${target}/greenstack.abi${abi}.node`, local: false },
   ];
   let binding: NativeBinding | null = null;
+  let loaded = '';
   for (const { rel, local } of candidates) {
     const file = path.join(ROOT, rel);
     if (!fs.existsSync(file)) {
@@ -85,6 +111,7 @@ function load(): NativeBinding {
     }
     try {
       binding = require(file) as NativeBinding;
+      loaded = file;
       break;
     } catch (error) {
       const text = errorText(error);
@@ -105,6 +132,12 @@ function load(): NativeBinding {
       process.emitWarning(`greenstack: the local build failed to load (${brokenLocal}); using the prebuilt addon`, {
         code: 'GREENSTACK_LOCAL_BUILD_SKIPPED',
       });
+    }
+    if (loaded.includes(`${path.sep}prebuilds${path.sep}`) && olderThanSources(loaded)) {
+      process.emitWarning(
+        `greenstack: ${path.relative(ROOT, loaded)} is older than native/: run \`npm run prebuilds\``,
+        { code: 'GREENSTACK_STALE_PREBUILD' },
+      );
     }
     if (unsupported) {
       process.emitWarning(

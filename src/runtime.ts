@@ -1,6 +1,7 @@
 // runtime.ts: process-level settings of the fiber runtime (stack size, pool, CPU pin) and its stats.
 import { InvalidArgTypeError, InvalidArgValueError, validateOptions } from './errors.js';
 import { binding } from './native.js';
+import { activeBackend, requestBackend, selectBackend, validateBackend, type BackendName } from './backend.js';
 
 export interface RuntimeOptions {
   /** Default native stack size of a fiber, in bytes (default 1 MiB; min 128 KiB). */
@@ -12,6 +13,14 @@ export interface RuntimeOptions {
    * turns it off). A handoff between threads on one CPU costs ~5 us instead of ~50.
    */
   pin?: boolean;
+  /**
+   * What fibers run on (default env GREENSTACK_BACKEND, else 'auto'): 'carrier' (an OS thread
+   * per fiber), 'fast' (user-space stack switching on the hub's thread, used only if its
+   * startup self-check passes; else carriers, with the reason on NODE_DEBUG=greenstack), or
+   * 'auto' (carrier for now). Takes effect at once, and only while no fiber is alive
+   * (BackendInUseError otherwise).
+   */
+  backend?: BackendName;
 }
 
 let pinWanted = process.env.GREENSTACK_PIN !== '0' && process.env.GREENSTACK_PIN !== 'false';
@@ -38,7 +47,10 @@ export function configure(options: RuntimeOptions): void {
   if (opts.pin !== undefined && typeof opts.pin !== 'boolean') {
     throw new InvalidArgTypeError('options.pin', 'of type boolean', opts.pin);
   }
+  const backend = opts.backend !== undefined ? validateBackend(opts.backend) : undefined;
+  if (backend !== undefined) requestBackend(backend);
   binding.configure(opts.stackSize as number | undefined, opts.maxIdleCarriers as number | undefined);
+  if (backend !== undefined && started) applyPin();
   if (opts.pin !== undefined) {
     pinWanted = opts.pin;
     if (started) applyPin();
@@ -49,6 +61,7 @@ export function configure(options: RuntimeOptions): void {
 export function ensureStarted(): void {
   if (started) return;
   started = true;
+  selectBackend();
   applyPin();
 }
 
@@ -82,9 +95,11 @@ export interface RuntimeStats {
   records: number;
   /** CPU the hub and carriers are pinned to, or -1. */
   pinnedCpu: number;
+  /** The backend fibers run on; on 'fast', carriers/idleCarriers count coroutine stacks. */
+  backend: 'carrier' | 'fast';
 }
 
 export function runtimeStats(): RuntimeStats {
   const [carriers, idleCarriers, suspended, records] = binding.stats();
-  return { carriers, idleCarriers, suspended, records, pinnedCpu };
+  return { carriers, idleCarriers, suspended, records, pinnedCpu, backend: activeBackend() };
 }

@@ -1,5 +1,5 @@
 // waiter.ts: the one mechanism every blocking call parks a fiber on, with timeout and AbortSignal.
-import { BlockingInHubError, TimeoutError, validateMs, validateSignal } from './errors.js';
+import { BlockingInHubError, LoopExit, TimeoutError, validateMs, validateSignal } from './errors.js';
 import { hub, type Switchable } from './hub.js';
 
 export interface BlockOptions {
@@ -113,6 +113,7 @@ export class Waiter<T = unknown> {
         while (this.state === WAITING) hub.switchOut(what);
       } catch (err) {
         if (this.state === WAITING) this.state = ABANDONED;
+        if (err instanceof LoopExit) err._blockedAt(what); // where the main fiber was stuck (cli.ts)
         // What is thrown here is a kill/Timeout/abort, never the own timeout (that is
         // thrown below), even if the own timer settled the waiter first.
         this.ownTimeout = false;

@@ -1,0 +1,266 @@
+// fast_stack.cc: coroutine stacks (mmap + guard page), their pool, and the switch with its TLS word swap (engine: no JS).
+#include "fast_stack.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <new>
+
+#include "stack_switch.h"
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102  // Linux 6.13+: a guard page without a mapping of its own
+#endif
+
+namespace greenstack {
+
+namespace {
+
+// x86 CET user shadow stacks track return addresses per thread; switching stacks
+// under them faults. Linux reports them per thread in /proc/self/status.
+bool ShadowStackActive() {
+#if defined(__linux__) && defined(__x86_64__)
+  FILE* f = fopen("/proc/thread-self/status", "r");
+  if (f == nullptr) return false;
+  char line[256];
+  bool active = false;
+  while (fgets(line, sizeof(line), f) != nullptr) {
+    if (strncmp(line, "x86_Thread_features:", 20) == 0 && strstr(line, "shstk") != nullptr) active = true;
+  }
+  fclose(f);
+  return active;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+// Lives at the top of its own stack mapping: no allocation per coroutine, and the
+// page it is on is touched by the coroutine's first frames anyway.
+class Coroutine : public Strand {
+ public:
+  Coroutine(FastSwitcher* owner, void* map, size_t map_size, uintptr_t low, size_t stack_size)
+      : owner(owner), map(map), map_size(map_size) {
+    stack_low_ = low;
+    stack_size_ = stack_size;
+  }
+
+  FastSwitcher* const owner;
+  void* const map;
+  const size_t map_size;
+  uintptr_t high = 0;              // top of the usable stack (V8's "stack start")
+  void* sp = nullptr;              // saved stack pointer while not running
+  Switcher::Task task = nullptr;
+  void* arg = nullptr;
+  bool ran = false;                // V8 has seen its thread identity
+  uint64_t words[kMaxSwapWords];   // its values of the swapped TLS words while not running
+};
+
+FastSwitcher* FastSwitcher::Create(ThreadExitHook hook, const TlsModule& module,
+                                   const TlsLayout& layout, std::string* why) {
+  if (stack_switch::kMissing != nullptr) {
+    *why = stack_switch::kMissing;
+    return nullptr;
+  }
+  if (ShadowStackActive()) {
+    *why = "the process runs with hardware shadow stacks (CET), which a user-space switch would violate";
+    return nullptr;
+  }
+  uint64_t* block = CurrentThreadBlock(module);
+  if (block == nullptr) {
+    *why = "cannot locate the hub thread's TLS block";
+    return nullptr;
+  }
+  if (layout.swap.empty() || layout.swap.size() > kMaxSwapWords) {
+    *why = "no usable TLS layout";
+    return nullptr;
+  }
+  return new FastSwitcher(hook, block, module, layout);
+}
+
+FastSwitcher::FastSwitcher(ThreadExitHook hook, uint64_t* block, const TlsModule& module,
+                           const TlsLayout& layout)
+    : hook_(hook), layout_(layout), block_(block), swap_(layout.swap) {
+  fresh_.reserve(swap_.size());
+  for (size_t i = 0; i < swap_.size(); i++) {
+    fresh_.push_back(module.init[swap_[i]]);
+    for (uint32_t w : layout.stack_start) {
+      if (w == swap_[i]) stack_pos_.push_back(static_cast<uint32_t>(i));
+    }
+  }
+  hub_words_.assign(swap_.size(), 0);
+  long page = sysconf(_SC_PAGESIZE);
+  if (page > 0) page_ = static_cast<size_t>(page);
+  // Probe once whether the kernel has guard pages that cost no mapping.
+  void* probe = mmap(nullptr, 2 * page_, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  guard_madvise_ = probe != MAP_FAILED && madvise(probe, page_, MADV_GUARD_INSTALL) == 0;
+  if (probe != MAP_FAILED) munmap(probe, 2 * page_);
+}
+
+FastSwitcher::~FastSwitcher() { Shutdown(); }
+
+uintptr_t FastSwitcher::StackHigh(const Strand* s) { return static_cast<const Coroutine*>(s)->high; }
+
+std::string FastSwitcher::CheckCurrent(uintptr_t isolate) const {
+  const Coroutine* c = current_;
+  if (c == nullptr) return "not on a coroutine";
+  uintptr_t here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  if (here <= c->stack_low() || here >= c->high) return "the stack pointer is outside the coroutine's stack";
+  for (uint32_t pos : stack_pos_) {
+    if (block_[swap_[pos]] != c->high) return "V8's cached stack start is not the coroutine's stack top";
+  }
+  if (block_[layout_.isolate_word] != isolate) return "the coroutine's TLS does not hold the isolate";
+  for (size_t i = 0; i < swap_.size(); i++) {
+    for (uint32_t w : layout_.identity) {
+      if (swap_[i] == w && block_[w] == hub_words_[i]) {
+        return "the coroutine has the hub thread's V8 thread identity";
+      }
+    }
+  }
+  return "";
+}
+
+Coroutine* FastSwitcher::NewCoroutine(size_t stack_size, int* err) {
+  size_t usable = (stack_size + page_ - 1) & ~(page_ - 1);
+  size_t len = usable + page_;  // + the guard page at the low end
+  void* map = mmap(nullptr, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  if (map == MAP_FAILED) {
+    *err = -errno;
+    return nullptr;
+  }
+  int rc = guard_madvise_ ? madvise(map, page_, MADV_GUARD_INSTALL) : mprotect(map, page_, PROT_NONE);
+  if (rc != 0) {
+    *err = -errno;
+    munmap(map, len);
+    return nullptr;
+  }
+  uintptr_t base = reinterpret_cast<uintptr_t>(map);
+  uintptr_t at = (base + len - sizeof(Coroutine)) & ~static_cast<uintptr_t>(63);
+  auto* c = new (reinterpret_cast<void*>(at)) Coroutine(this, map, len, base + page_, stack_size);
+  c->high = at;
+  for (size_t i = 0; i < swap_.size(); i++) c->words[i] = fresh_[i];
+  for (uint32_t pos : stack_pos_) c->words[pos] = static_cast<uint64_t>(c->high);
+  c->sp = stack_switch::Prepare(c->stack_low(), c->high, &FastSwitcher::Entry, c);
+  alive_++;
+  return c;
+}
+
+void FastSwitcher::Destroy(Coroutine* c) {
+  if (c->ran) {
+    // V8 keeps per-thread data for its identity: drop it while that identity is
+    // current (the same thing a carrier does before its thread exits).
+    uint64_t saved[kMaxSwapWords];
+    for (size_t i = 0; i < swap_.size(); i++) {
+      saved[i] = block_[swap_[i]];
+      block_[swap_[i]] = c->words[i];
+    }
+    hook_.fn(hook_.ctx);
+    for (size_t i = 0; i < swap_.size(); i++) block_[swap_[i]] = saved[i];
+  }
+  void* map = c->map;
+  size_t len = c->map_size;
+  c->~Coroutine();
+  munmap(map, len);
+  alive_--;
+}
+
+void FastSwitcher::Reap() {
+  while (!doomed_.empty()) {
+    Coroutine* c = doomed_.back();
+    doomed_.pop_back();
+    Destroy(c);
+  }
+}
+
+int FastSwitcher::Acquire(size_t stack_size, Task task, void* arg, Strand** out) {
+  Reap();
+  Coroutine* c = nullptr;
+  for (size_t i = idle_.size(); i-- > 0;) {
+    if (idle_[i]->stack_size() == stack_size) {
+      c = idle_[i];
+      idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+  }
+  if (c == nullptr) {
+    int err = 0;
+    c = NewCoroutine(stack_size, &err);
+    if (c == nullptr) return err;
+  }
+  c->task = task;
+  c->arg = arg;
+  *out = c;
+  return 0;
+}
+
+void FastSwitcher::Release(Strand* s) {
+  // May run inside a GC callback, even on a coroutine: only bookkeeping here.
+  auto* c = static_cast<Coroutine*>(s);
+  c->task = nullptr;
+  c->arg = nullptr;
+  if (idle_.size() < max_idle_) {
+    idle_.push_back(c);
+  } else {
+    doomed_.push_back(c);
+  }
+}
+
+void FastSwitcher::SwitchTo(Strand* s) {
+  auto* c = static_cast<Coroutine*>(s);
+  current_ = c;
+  for (size_t i = 0; i < swap_.size(); i++) {
+    hub_words_[i] = block_[swap_[i]];
+    block_[swap_[i]] = c->words[i];
+  }
+  stack_switch::Switch(&hub_sp_, c->sp);
+  // SwitchToHub put the hub's words back before switching here.
+  current_ = nullptr;
+}
+
+void FastSwitcher::SwitchToHub(Strand* s) {
+  auto* c = static_cast<Coroutine*>(s);
+  for (size_t i = 0; i < swap_.size(); i++) {
+    c->words[i] = block_[swap_[i]];
+    block_[swap_[i]] = hub_words_[i];
+  }
+  stack_switch::Switch(&c->sp, hub_sp_);
+}
+
+bool FastSwitcher::IsCurrent(const Strand* s) const { return s != nullptr && s == current_; }
+
+// The whole life of a coroutine, on its own stack: one task per acquisition.
+void FastSwitcher::Entry(void* arg) {
+  auto* c = static_cast<Coroutine*>(arg);
+  FastSwitcher* self = c->owner;
+  for (;;) {
+    c->ran = true;
+    c->task(c->arg, c);
+    self->Finished(c);  // returns when acquired again
+  }
+}
+
+void FastSwitcher::Finished(Coroutine* c) {
+  c->task = nullptr;
+  c->arg = nullptr;
+  // Beyond max_idle_ the hub frees it; it is never switched to again.
+  if (idle_.size() < max_idle_) {
+    idle_.push_back(c);
+  } else {
+    doomed_.push_back(c);
+  }
+  SwitchToHub(c);
+}
+
+void FastSwitcher::Shutdown() {
+  Reap();
+  for (Coroutine* c : idle_) Destroy(c);
+  idle_.clear();
+}
+
+}  // namespace greenstack

@@ -1,0 +1,629 @@
+// fs.ts: greenstack/fs, a drop-in for node:fs whose *Sync functions block only the calling fiber.
+//
+// Inside a fiber each *Sync function starts its callback twin on libuv and parks
+// the fiber (cooperative.ts park()); outside a fiber it is node:fs's own function.
+// Validation errors come from Node's own validators: the twin validates its
+// arguments synchronously, before anything is queued, with the same validators as
+// the sync function; argument shapes whose validation or meaning differs between
+// the two (read/write forms, bigint positions, callbacks passed positionally...)
+// run node:fs's sync function itself, which throws exactly as it always does.
+import fs = require('node:fs');
+import pathModule = require('node:path');
+import { fileURLToPath } from 'node:url';
+import { first, inFiber, park, type CooperativeModule, type NodeCallback } from './cooperative.js';
+
+export * from 'node:fs';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFn = (...args: any[]) => any;
+type Args = unknown[];
+
+/**
+ * Every *Sync function of node:fs that greenstack makes cooperative (Node 20-24).
+ * This list, not a scan of node:fs, is what the patcher replaces; a test checks it
+ * covers every *Sync function the running Node has. Names this Node lacks
+ * (globSync before 22, lchmodSync off macOS) are skipped.
+ */
+export const syncFunctionNames = [
+  'accessSync',
+  'appendFileSync',
+  'chmodSync',
+  'chownSync',
+  'closeSync',
+  'copyFileSync',
+  'cpSync',
+  'existsSync',
+  'fchmodSync',
+  'fchownSync',
+  'fdatasyncSync',
+  'fstatSync',
+  'fsyncSync',
+  'ftruncateSync',
+  'futimesSync',
+  'globSync',
+  'lchmodSync',
+  'lchownSync',
+  'linkSync',
+  'lstatSync',
+  'lutimesSync',
+  'mkdirSync',
+  'mkdtempDisposableSync',
+  'mkdtempSync',
+  'opendirSync',
+  'openSync',
+  'readdirSync',
+  'readFileSync',
+  'readlinkSync',
+  'readSync',
+  'readvSync',
+  'realpathSync',
+  'renameSync',
+  'rmdirSync',
+  'rmSync',
+  'statfsSync',
+  'statSync',
+  'symlinkSync',
+  'truncateSync',
+  'unlinkSync',
+  'utimesSync',
+  'writeFileSync',
+  'writeSync',
+  'writevSync',
+] as const;
+
+export type SyncFunctionName = (typeof syncFunctionNames)[number];
+
+/** The *Sync functions node:fs has in this process (enumerated at load). */
+export const nodeSyncFunctionNames: readonly string[] = Object.keys(fs).filter(
+  (k) => k.endsWith('Sync') && typeof (fs as unknown as Record<string, unknown>)[k] === 'function',
+);
+
+const nodeFs = fs as unknown as Record<string, AnyFn | undefined>;
+// Captured at load: the patcher later replaces the sync ones on the node:fs object.
+const original: Record<string, AnyFn> = {};
+for (const name of [...syncFunctionNames, ...nodeSyncFunctionNames]) {
+  const f = nodeFs[name];
+  if (typeof f === 'function') original[name] = f;
+}
+const twin: Record<string, AnyFn> = {};
+for (const name of Object.keys(original)) {
+  const f = nodeFs[name.slice(0, -4)];
+  if (typeof f === 'function') twin[name] = f;
+}
+const nativeRealpathSync = fs.realpathSync.native as AnyFn;
+const nativeRealpath = fs.realpath.native as AnyFn;
+const closeQuietly = (fd: number): void => fs.close(fd, () => {});
+
+interface Spec {
+  /** Positional parameters of the sync function (extra arguments are ignored, as Node does). */
+  arity: number;
+  /** Shapes to leave to node:fs's own sync function (exotic or invalid arguments). */
+  direct?: (args: Args) => boolean;
+  /** Starts the async work; default: twin(...args padded to arity, cb). */
+  start?: (args: Args, cb: NodeCallback) => void;
+  /** The sync return value from the callback's results; default: the first. */
+  pick?: (results: unknown[], args: Args) => unknown;
+  /** Releases a result the fiber will never receive (it was killed or timed out). */
+  discard?: (value: unknown) => void;
+  /** Makes an async error look like the sync function's error. */
+  fixError?: (err: unknown, args: Args) => unknown;
+  /** Runs in the fiber on the value it received: the sync return value. */
+  after?: (value: unknown, args: Args) => unknown;
+  /** Applied to the value of node's own sync function too (outside fibers). */
+  wrap?: (value: unknown) => unknown;
+}
+
+function isFunction(v: unknown): boolean {
+  return typeof v === 'function';
+}
+
+function pad(args: Args, arity: number): Args {
+  const out = args.slice(0, arity);
+  while (out.length < arity) out.push(undefined);
+  return out;
+}
+
+function isFd(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1;
+}
+
+function isPlainOptions(v: unknown): v is Record<string | symbol, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function makeCooperative(name: string, spec: Spec): AnyFn | undefined {
+  const orig = original[name];
+  const asyncFn = twin[name];
+  if (orig === undefined) return undefined;
+  const coop = {
+    [name](this: unknown, ...args: Args): unknown {
+      // A function among the positional arguments: the twin would take it for its
+      // callback. Node's sync function ignores or rejects it; let it.
+      if (!inFiber() || args.slice(0, spec.arity).some(isFunction) || spec.direct?.(args) === true) {
+        const value = orig.apply(this, args);
+        return spec.wrap === undefined ? value : spec.wrap(value);
+      }
+      const start = spec.start ?? ((a: Args, cb: NodeCallback) => asyncFn!(...pad(a, spec.arity), cb));
+      const pick = spec.pick === undefined ? first : (results: unknown[]) => spec.pick!(results, args);
+      const fix = spec.fixError;
+      const run = fix === undefined ? start : (a: Args, cb: NodeCallback) =>
+        start(a, (err, ...results) => cb(err == null ? err : fix(err, a), ...results));
+      const value = park(name, (cb) => run(args, cb), pick, spec.discard);
+      return spec.after === undefined ? value : spec.after(value, args);
+    },
+  }[name]!;
+  Object.defineProperty(coop, 'length', { value: orig.length });
+  return coop;
+}
+
+/** A uv error rebuilt the way node:fs's sync binding words it (other path, no path). */
+function reshapeUvError(err: unknown, path: string | undefined): unknown {
+  if (!(err instanceof Error)) return err;
+  const e = err as NodeJS.ErrnoException;
+  const quoted = e.path === undefined ? '' : ` '${e.path}'`;
+  if (quoted === '' || !e.message.endsWith(quoted)) return err;
+  let message = e.message.slice(0, -quoted.length);
+  if (path !== undefined) message += ` '${path}'`;
+  const out = new Error(message) as NodeJS.ErrnoException;
+  out.errno = e.errno;
+  out.code = e.code;
+  out.syscall = e.syscall;
+  if (path !== undefined) out.path = path;
+  const dest = (e as { dest?: unknown }).dest;
+  if (dest !== undefined) (out as { dest?: unknown }).dest = dest;
+  return out;
+}
+
+// --- specs --------------------------------------------------------------------
+
+const simple = (arity: number): Spec => ({ arity });
+
+function statSpec(name: 'statSync' | 'lstatSync'): Spec {
+  return {
+    arity: 2,
+    start(args, cb) {
+      const options = args[1] as { throwIfNoEntry?: unknown } | undefined;
+      twin[name]!(args[0], options, (err: NodeJS.ErrnoException | null, stats: unknown) => {
+        if (err !== null && options != null && options.throwIfNoEntry === false) {
+          if (err.code === 'ENOENT') return cb(null, undefined);
+          // Node 22+ also returns undefined for ENOTDIR, Node 20 throws: ask Node itself.
+          if (err.code === 'ENOTDIR') {
+            try {
+              return cb(null, original[name]!(args[0], options));
+            } catch (e) {
+              return cb(e);
+            }
+          }
+        }
+        cb(err, stats);
+      });
+    },
+  };
+}
+
+// readSync into a private buffer, copied into the caller's on success: a fiber
+// killed mid-read never has late bytes land in a buffer it handed back to its caller.
+const readSyncSpec: Spec = {
+  arity: 5,
+  direct: (args) => readPlan(args) === null,
+  start(args, cb) {
+    const plan = readPlan(args)!;
+    if (plan.length === 0) return cb(null, { n: 0, scratch: [] });
+    const scratch = Buffer.allocUnsafe(plan.length);
+    twin.readSync!(args[0], scratch, 0, plan.length, plan.position, (err: unknown, n: number) =>
+      err ? cb(err) : cb(null, { n, scratch: [scratch] }),
+    );
+  },
+  after: (value, args) => copyOut(value as ScratchRead, [args[1] as ArrayBufferView], readPlan(args)!.offset),
+};
+
+/** What a read into private buffers returned; copied out in the fiber once it has it. */
+interface ScratchRead {
+  n: number;
+  scratch: Buffer[];
+}
+
+function copyOut(r: ScratchRead, targets: ArrayBufferView[], offset: number): number {
+  let left = r.n;
+  for (let i = 0; i < targets.length && left > 0; i++) {
+    const t = targets[i]!;
+    const view = new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
+    const k = Math.min(left, r.scratch[i]!.length);
+    r.scratch[i]!.copy(view, i === 0 ? offset : 0, 0, k);
+    left -= k;
+  }
+  return r.n;
+}
+
+interface ReadPlan {
+  offset: number;
+  length: number;
+  position: number;
+}
+
+// The arguments readSync would accept, normalised as readSync does; null for
+// anything else (node:fs's readSync then throws, or handles the exotic shape).
+function readPlan(args: Args): ReadPlan | null {
+  const [fd, buffer, offsetOrOptions] = args;
+  if (!isFd(fd) || !ArrayBuffer.isView(buffer)) return null;
+  let offset: unknown;
+  let length: unknown;
+  let position: unknown;
+  if (args.length <= 3 || typeof offsetOrOptions === 'object') {
+    if (offsetOrOptions !== undefined && offsetOrOptions !== null && !isPlainOptions(offsetOrOptions)) return null;
+    const o = (offsetOrOptions ?? {}) as Record<string, unknown>;
+    offset = o.offset === undefined ? 0 : o.offset;
+    length = o.length === undefined ? buffer.byteLength - (offset as number) : o.length;
+    position = o.position === undefined ? null : o.position;
+  } else {
+    [, , offset, length, position] = args;
+  }
+  if (offset === undefined) offset = 0;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return null;
+  if (length !== undefined && length !== null && typeof length !== 'number') return null;
+  const len = (length as number) | 0;
+  if (len === 0) return { offset, length: 0, position: -1 };
+  if (buffer.byteLength === 0 || len < 0 || offset + len > buffer.byteLength) return null;
+  if (position === null || position === undefined) position = -1;
+  if (typeof position !== 'number' || !Number.isSafeInteger(position) || position < -1) return null;
+  return { offset, length: len, position };
+}
+
+const readvSyncSpec: Spec = {
+  arity: 3,
+  direct: ([fd, buffers]) => !isFd(fd) || !Array.isArray(buffers) || !buffers.every((b) => ArrayBuffer.isView(b)),
+  start([fd, buffers, position], cb) {
+    const scratch = (buffers as ArrayBufferView[]).map((b) => Buffer.allocUnsafe(b.byteLength));
+    twin.readvSync!(fd, scratch, position, (err: unknown, n: number) => (err ? cb(err) : cb(null, { n, scratch })));
+  },
+  after: (value, args) => copyOut(value as ScratchRead, args[1] as ArrayBufferView[], 0),
+};
+
+const writeSyncSpec: Spec = {
+  arity: 5,
+  direct([fd, buffer, offsetOrOptions, , position]) {
+    if (!isFd(fd)) return true;
+    if (typeof buffer === 'string') return false;
+    if (!ArrayBuffer.isView(buffer)) return true;
+    // writeSync hands a bigint (or other) position to the binding; write() turns it into null.
+    const pos = typeof offsetOrOptions === 'object' && offsetOrOptions !== null ? (offsetOrOptions as { position?: unknown }).position : position;
+    return !(pos === undefined || pos === null || typeof pos === 'number');
+  },
+  // writeSync builds its uv errors from a context object: errno, syscall, then code.
+  fixError(err) {
+    const e = err as { code?: unknown };
+    if (err instanceof Error && Object.hasOwn(err, 'syscall') && Object.hasOwn(err, 'code')) {
+      const code = e.code;
+      delete e.code;
+      e.code = code;
+    }
+    return err;
+  },
+  start([fd, buffer, offsetOrOptions, length, position], cb) {
+    // String form: write(fd, string, position, encoding, cb).
+    if (typeof buffer === 'string') twin.writeSync!(fd, buffer, offsetOrOptions, length, cb);
+    else twin.writeSync!(fd, buffer, offsetOrOptions, length, position, cb);
+  },
+};
+
+const writevSyncSpec: Spec = {
+  arity: 3,
+  direct: ([fd, buffers]) =>
+    !isFd(fd) || !Array.isArray(buffers) || buffers.length === 0 || !buffers.every((b) => ArrayBuffer.isView(b)),
+};
+
+const existsSyncSpec: Spec = {
+  arity: 1,
+  start([path], cb) {
+    try {
+      fs.access(path as fs.PathLike, fs.constants.F_OK, (err) => cb(null, err === null));
+    } catch {
+      // An invalid path: existsSync returns false without touching the disk (and
+      // Node 24 warns about it): let it.
+      cb(null, original.existsSync!(path));
+    }
+  },
+};
+
+const openSyncSpec: Spec = { arity: 3, discard: (fd) => closeQuietly(fd as number) };
+
+// A Dir from greenstack's opendirSync gets cooperative readSync/closeSync of its
+// own (non-enumerable; node's Dir class itself is not touched): in a fiber they
+// run dir.read(cb)/dir.close(cb) and park, elsewhere they are Dir's own.
+function cooperativeDir(dir: fs.Dir): fs.Dir {
+  const proto = Object.getPrototypeOf(dir) as fs.Dir;
+  const define = (name: 'readSync' | 'closeSync', value: () => unknown) =>
+    Object.defineProperty(dir, name, { value, writable: true, configurable: true, enumerable: false });
+  define('readSync', function readSync(this: fs.Dir) {
+    if (!inFiber()) return proto.readSync.call(this);
+    return park('Dir.readSync', (cb) => this.read(cb), first);
+  });
+  define('closeSync', function closeSync(this: fs.Dir) {
+    if (!inFiber()) return proto.closeSync.call(this);
+    return park('Dir.closeSync', (cb) => this.close(cb), () => undefined);
+  });
+  return dir;
+}
+
+const opendirSyncSpec: Spec = {
+  arity: 2,
+  // A bad bufferSize throws inside opendir's callback (on the hub): let node:fs throw it here.
+  direct([, options]) {
+    if (!isPlainOptions(options) || options.bufferSize === undefined) return false;
+    const b = options.bufferSize;
+    return !(typeof b === 'number' && Number.isInteger(b) && b >= 1 && b <= 4294967295);
+  },
+  discard: (dir) => (dir as fs.Dir).close(() => {}),
+  // opendirSync's error names no path.
+  fixError: (err) => reshapeUvError(err, undefined),
+  after: (dir) => cooperativeDir(dir as fs.Dir),
+  wrap: (dir) => cooperativeDir(dir as fs.Dir),
+};
+
+const mkdtempSyncSpec: Spec = {
+  arity: 2,
+  // mkdtempSync reports the template (prefix + XXXXXX), mkdtemp the name it tried.
+  fixError(err) {
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e?.path !== 'string' || e.path.length < 6) return err;
+    return reshapeUvError(err, `${e.path.slice(0, -6)}XXXXXX`);
+  },
+};
+
+function encodingIsUtf8(options: unknown): boolean {
+  if (options === undefined || options === null) return true;
+  if (typeof options === 'string') return options === 'utf8' || options === 'utf-8';
+  const enc = (options as { encoding?: unknown }).encoding;
+  return enc === undefined || enc === null || enc === 'utf8' || enc === 'utf-8';
+}
+
+const readdirSyncSpec: Spec = {
+  arity: 2,
+  // The recursive walk below covers string paths with utf8 names; other shapes
+  // (Buffer paths, other encodings, a non-boolean recursive) go to node:fs.
+  direct([path, options]) {
+    if (!isPlainOptions(options) || options.recursive == null || options.recursive === false) return false;
+    return options.recursive !== true || typeof path !== 'string' || !encodingIsUtf8(options);
+  },
+  start(args, cb) {
+    const options = args[1];
+    if (isPlainOptions(options) && options.recursive === true && readdirWalksOnHub) {
+      cb(null, readdirRecursive(args[0] as string, options));
+      return;
+    }
+    twin.readdirSync!(args[0], options, cb);
+  },
+};
+
+// Node 20's readdir({ recursive: true }) walks synchronously (readdirSyncRecursive)
+// inside the call; Node 22+ walks asynchronously in readdirSync's order.
+const readdirWalksOnHub = fs.readdir.toString().includes('readdirSyncRecursive');
+
+// readdirSync({ recursive: true }) in a fiber on Node 20: Node 20's order (breadth
+// first, symlinks followed only without withFileTypes), one cooperative readdir
+// per directory. (fs.promises walks depth first.)
+function readdirRecursive(base: string, options: Record<string | symbol, unknown>): unknown[] {
+  const withFileTypes = Boolean(options.withFileTypes);
+  const listOptions = { ...options, recursive: false, withFileTypes: true };
+  const results: unknown[] = [];
+  const queue = [base];
+  for (let i = 0; i < queue.length; i++) {
+    const dir = queue[i]!;
+    const entries = park('readdirSync', (cb) => twin.readdirSync!(dir, listOptions, cb), first<fs.Dirent[]>);
+    for (const d of entries) {
+      const full = pathModule.join(dir, d.name);
+      if (withFileTypes) {
+        results.push(d);
+        if (d.isDirectory()) queue.push(pathModule.join((d as { parentPath?: string }).parentPath ?? dir, d.name));
+        continue;
+      }
+      results.push(pathModule.relative(base, full));
+      // Node stats each entry (following symlinks) to decide whether to descend.
+      let isDir = d.isDirectory();
+      if (d.isSymbolicLink() || (!isDir && !d.isFile() && !d.isFIFO() && !d.isSocket() && !d.isCharacterDevice() && !d.isBlockDevice())) {
+        isDir = park('readdirSync', (cb) => fs.stat(full, (err, st) => cb(null, err === null && st.isDirectory())), first<boolean>);
+      }
+      if (isDir) queue.push(full);
+    }
+  }
+  return results;
+}
+
+function withoutSignal(options: unknown): unknown {
+  // readFileSync/writeFileSync ignore `signal`; their twins would honour it.
+  if (isPlainOptions(options) && options.signal instanceof AbortSignal) return { ...options, signal: undefined };
+  return options;
+}
+
+const readFileSyncSpec: Spec = {
+  arity: 2,
+  start: ([path, options], cb) => twin.readFileSync!(path, withoutSignal(options), cb),
+};
+
+const writeFileSyncSpec = (name: 'writeFileSync' | 'appendFileSync'): Spec => ({
+  arity: 3,
+  start: ([path, data, options], cb) => twin[name]!(path, data, withoutSignal(options), cb),
+});
+
+// cp reports its own checks (is a directory, copy into itself...) with another
+// errno than cpSync, and Node 22+ checks in C++ with other shapes. Those checks
+// fail on the top-level paths before anything is copied, so for them cpSync
+// itself is asked (on the hub): it throws its own error, or does the copy if the
+// tree changed in between, exactly as the sync call would have.
+const cpSyncSpec: Spec = {
+  arity: 3,
+  start(args, cb) {
+    twin.cpSync!(...pad(args, 3), (err: unknown) => {
+      if (err == null) return cb(null);
+      const e = err as { code?: unknown; path?: unknown };
+      const top = [args[0], args[1]].map((p) => (p instanceof URL ? fileURLToPath(p) : String(p)));
+      if (typeof e.code === 'string' && e.code.startsWith('ERR_FS_') && top.includes(String(e.path))) {
+        try {
+          original.cpSync!(...args);
+          return cb(null);
+        } catch (syncErr) {
+          return cb(syncErr);
+        }
+      }
+      cb(err);
+    });
+  },
+};
+
+const realpathSyncSpec: Spec = {
+  arity: 2,
+  // The module loader passes its private cache under a symbol key: node:fs then
+  // answers from the cache, as it does for every require().
+  direct: ([, options]) => isPlainOptions(options) && Object.getOwnPropertySymbols(options).length > 0,
+};
+
+const specs: Record<string, Spec> = {
+  accessSync: simple(2),
+  appendFileSync: writeFileSyncSpec('appendFileSync'),
+  chmodSync: simple(2),
+  chownSync: simple(3),
+  closeSync: simple(1),
+  copyFileSync: simple(3),
+  cpSync: cpSyncSpec,
+  existsSync: existsSyncSpec,
+  fchmodSync: simple(2),
+  fchownSync: simple(3),
+  fdatasyncSync: simple(1),
+  fstatSync: simple(2),
+  fsyncSync: simple(1),
+  ftruncateSync: simple(2),
+  futimesSync: simple(3),
+  globSync: simple(2),
+  lchmodSync: simple(2),
+  lchownSync: simple(3),
+  linkSync: simple(2),
+  lstatSync: statSpec('lstatSync'),
+  lutimesSync: simple(3),
+  mkdirSync: simple(2),
+  mkdtempSync: mkdtempSyncSpec,
+  opendirSync: opendirSyncSpec,
+  openSync: openSyncSpec,
+  readdirSync: readdirSyncSpec,
+  readFileSync: readFileSyncSpec,
+  readlinkSync: simple(2),
+  readSync: readSyncSpec,
+  readvSync: readvSyncSpec,
+  realpathSync: realpathSyncSpec,
+  renameSync: simple(2),
+  rmdirSync: simple(2),
+  rmSync: simple(2),
+  statfsSync: simple(2),
+  statSync: statSpec('statSync'),
+  symlinkSync: simple(3),
+  truncateSync: simple(2),
+  unlinkSync: simple(1),
+  utimesSync: simple(3),
+  writeFileSync: writeFileSyncSpec('writeFileSync'),
+  writeSync: writeSyncSpec,
+  writevSync: writevSyncSpec,
+};
+
+const coop: Record<string, AnyFn | undefined> = {};
+for (const name of syncFunctionNames) {
+  if (name === 'mkdtempDisposableSync') continue;
+  coop[name] = makeCooperative(name, specs[name]!);
+}
+
+// realpathSync.native: the same, on realpath.native.
+const coopRealpathNative = function native(this: unknown, ...args: Args): unknown {
+  if (!inFiber() || args.slice(0, 2).some(isFunction)) return nativeRealpathSync.apply(this, args);
+  return park('realpathSync.native', (cb) => nativeRealpath(...pad(args, 2), cb), first);
+};
+Object.defineProperty(coopRealpathNative, 'length', { value: nativeRealpathSync.length });
+if (coop.realpathSync !== undefined) (coop.realpathSync as AnyFn & { native: AnyFn }).native = coopRealpathNative;
+
+// mkdtempDisposableSync (Node 24): a cooperative mkdtemp, and the same disposable shape.
+if (original.mkdtempDisposableSync !== undefined) {
+  const orig = original.mkdtempDisposableSync;
+  coop.mkdtempDisposableSync = {
+    mkdtempDisposableSync(this: unknown, ...args: Args): unknown {
+      if (!inFiber() || args.slice(0, 2).some(isFunction)) return orig.apply(this, args);
+      const path = coop.mkdtempSync!(args[0], args[1]) as string;
+      const fullPath = pathModule.resolve(process.cwd(), path);
+      const remove = (): void => {
+        coop.rmSync!(fullPath, { recursive: true, maxRetries: 0, retryDelay: 100 });
+      };
+      return {
+        path,
+        remove,
+        [Symbol.dispose]() {
+          remove();
+        },
+      };
+    },
+  }.mkdtempDisposableSync;
+}
+
+/**
+ * The cooperative replacements, by node:fs name (only those this Node has): the
+ * declaration the patcher reads.
+ */
+export const implementsSync: Readonly<Record<string, AnyFn>> = Object.freeze(
+  Object.fromEntries(Object.entries(coop).filter((e): e is [string, AnyFn] => e[1] !== undefined)),
+);
+
+export const cooperative: CooperativeModule = { module: 'fs', implements: implementsSync };
+
+/** node:fs's own sync function (captured when greenstack/fs was loaded). */
+export function originalSync(name: string): AnyFn | undefined {
+  return original[name];
+}
+
+const c = coop as Record<string, never>;
+export const accessSync: typeof fs.accessSync = c.accessSync;
+export const appendFileSync: typeof fs.appendFileSync = c.appendFileSync;
+export const chmodSync: typeof fs.chmodSync = c.chmodSync;
+export const chownSync: typeof fs.chownSync = c.chownSync;
+export const closeSync: typeof fs.closeSync = c.closeSync;
+export const copyFileSync: typeof fs.copyFileSync = c.copyFileSync;
+export const cpSync: typeof fs.cpSync = c.cpSync;
+export const existsSync: typeof fs.existsSync = c.existsSync;
+export const fchmodSync: typeof fs.fchmodSync = c.fchmodSync;
+export const fchownSync: typeof fs.fchownSync = c.fchownSync;
+export const fdatasyncSync: typeof fs.fdatasyncSync = c.fdatasyncSync;
+export const fstatSync: typeof fs.fstatSync = c.fstatSync;
+export const fsyncSync: typeof fs.fsyncSync = c.fsyncSync;
+export const ftruncateSync: typeof fs.ftruncateSync = c.ftruncateSync;
+export const futimesSync: typeof fs.futimesSync = c.futimesSync;
+export const lchmodSync: typeof fs.lchmodSync = c.lchmodSync;
+export const lchownSync: typeof fs.lchownSync = c.lchownSync;
+export const linkSync: typeof fs.linkSync = c.linkSync;
+export const lstatSync: typeof fs.lstatSync = c.lstatSync;
+export const lutimesSync: typeof fs.lutimesSync = c.lutimesSync;
+export const mkdirSync: typeof fs.mkdirSync = c.mkdirSync;
+export const mkdtempSync: typeof fs.mkdtempSync = c.mkdtempSync;
+export const opendirSync: typeof fs.opendirSync = c.opendirSync;
+export const openSync: typeof fs.openSync = c.openSync;
+export const readdirSync: typeof fs.readdirSync = c.readdirSync;
+export const readFileSync: typeof fs.readFileSync = c.readFileSync;
+export const readlinkSync: typeof fs.readlinkSync = c.readlinkSync;
+export const readSync: typeof fs.readSync = c.readSync;
+export const readvSync: typeof fs.readvSync = c.readvSync;
+export const realpathSync: typeof fs.realpathSync = c.realpathSync;
+export const renameSync: typeof fs.renameSync = c.renameSync;
+export const rmdirSync: typeof fs.rmdirSync = c.rmdirSync;
+export const rmSync: typeof fs.rmSync = c.rmSync;
+export const statfsSync: typeof fs.statfsSync = c.statfsSync;
+export const statSync: typeof fs.statSync = c.statSync;
+export const symlinkSync: typeof fs.symlinkSync = c.symlinkSync;
+export const truncateSync: typeof fs.truncateSync = c.truncateSync;
+export const unlinkSync: typeof fs.unlinkSync = c.unlinkSync;
+export const utimesSync: typeof fs.utimesSync = c.utimesSync;
+export const writeFileSync: typeof fs.writeFileSync = c.writeFileSync;
+export const writeSync: typeof fs.writeSync = c.writeSync;
+export const writevSync: typeof fs.writevSync = c.writevSync;
+// Newer Nodes only (undefined where node:fs lacks them).
+export const globSync: AnyFn | undefined = c.globSync;
+export const mkdtempDisposableSync: AnyFn | undefined = c.mkdtempDisposableSync;
+
+/** An fs-like object: node:fs's properties with the cooperative *Sync functions. */
+const fsLike = Object.defineProperties({}, Object.getOwnPropertyDescriptors(fs)) as typeof fs;
+for (const [name, fn] of Object.entries(implementsSync)) {
+  Object.defineProperty(fsLike, name, { value: fn, writable: true, enumerable: true, configurable: true });
+}
+export default fsLike;

@@ -1,0 +1,8 @@
+// patch.ts: the `greenstack/patch` entry: loading it patches the builtins greenstack makes cooperative (node -r greenstack/patch, node --import greenstack/patch).
+//
+// GREENSTACK_PATCH picks the modules: unset or "all" patches every available one;
+// "fs,child_process" only those; "-crypto" all but crypto; "none" nothing.
+import { parsePatchList, patchAll } from './patcher.js';
+
+/** The modules this entry patched when it was loaded. */
+export const patched: readonly string[] = Object.freeze(patchAll(parsePatchList(process.env.GREENSTACK_PATCH ?? '')));

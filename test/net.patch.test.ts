@@ -1,0 +1,54 @@
+// net.patch.test.ts: patch mode for net/tls/http: unmodified servers whose handlers block (readFileSync, execSync, wait(fetch)) serve concurrently; the off switch; unpatch.
+import test from 'ava';
+import * as path from 'node:path';
+import { checkLeaks } from './helpers/leaks.js';
+import { runFixture } from './helpers/subprocess.js';
+
+checkLeaks(test);
+
+const patch = ['-r', 'greenstack/patch'];
+const cli = path.join(__dirname, '..', 'bin', 'greenstack.js');
+
+function run(mode: string, options: { flags?: string[]; env?: Record<string, string> } = {}): Record<string, unknown> {
+  const r = runFixture('net-patch.js', { flags: options.flags ?? patch, args: [mode], env: options.env, timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`fixture ${mode} exited ${r.status} ${r.signal ?? ''}\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+}
+
+test.serial("http: handlers blocked in wait(fetch(...)) at the same time (the upstream answers only when 4 wait)", (t) => {
+  t.deepEqual(run('fetch').results, Array(4).fill('read upstream ok'));
+});
+
+test.serial('http: handlers blocked in execSync at the same time (the shells wait for each other)', (t) => {
+  t.deepEqual(run('exec').results, Array(4).fill('released'));
+});
+
+test.serial('http: a request is served while another handler is blocked in readFileSync', (t) => {
+  const r = run('readfile');
+  t.deepEqual(r.order, ['fifo start', 'plain', 'fifo done']);
+  t.is(r.quick, 'plain');
+  t.is(r.slowBody, 'from the fifo');
+});
+
+test.serial("net: 'connection' listeners of node's net.Server run in fibers and have the blocking methods", (t) => {
+  const r = run('net');
+  t.deepEqual(r.results, ['hello a', 'hello b', 'hello c']);
+  t.is(r.methods, 'function');
+});
+
+test.serial('the greenstack CLI patches servers the same way', (t) => {
+  t.deepEqual(run('fetch', { flags: [cli] }).results, Array(4).fill('read upstream ok'));
+});
+
+test.serial('GREENSTACK_SERVER_FIBERS=0 turns the fibers off: handlers run on the hub again', (t) => {
+  const r = run('fetch-off', { env: { GREENSTACK_SERVER_FIBERS: '0' } });
+  t.deepEqual(r.results, Array(4).fill('read failed: BlockingInHubError'));
+});
+
+test.serial("unpatchModule puts node's objects back", (t) => {
+  const r = run('unpatch', { flags: [] });
+  t.false(r.before);
+  t.deepEqual(r.during, { emitPatched: true, socketMethods: 'function', tlsMethods: 'function', serverMethods: 'function' });
+  t.deepEqual(r.after, { emitBack: true, socketMethods: false, tlsMethods: false, serverMethods: false });
+  t.false(r.patched);
+});

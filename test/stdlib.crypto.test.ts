@@ -1,0 +1,157 @@
+// stdlib.crypto.test.ts: greenstack/crypto: same bytes and errors in a fiber, every *Sync with a twin covered, work moved off the hub.
+import crypto = require('node:crypto');
+import test from 'ava';
+import { sleep, spawn, Timeout, TimeoutError } from 'greenstack';
+import * as green from 'greenstack/crypto';
+import { checkLeaks } from './helpers/leaks.js';
+
+checkLeaks(test);
+
+type C = Record<string, (...a: unknown[]) => unknown>;
+
+function outcome(fn: () => unknown): unknown {
+  try {
+    const v = fn();
+    if (Buffer.isBuffer(v)) return { buffer: v.toString('hex') };
+    if (v instanceof ArrayBuffer) return { arrayBuffer: Buffer.from(v).toString('hex') };
+    return v;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { error: err.constructor.name, name: err.name, message: err.message, code: err.code, keys: Object.keys(err), head: String(err.stack).split('\n')[0] };
+  }
+}
+
+// Deterministic functions, valid and invalid arguments: results must match exactly.
+function table(c: C): unknown[] {
+  const calls: Array<() => unknown> = [
+    () => c.pbkdf2Sync!('password', 'salt', 1000, 32, 'sha256'),
+    () => c.pbkdf2Sync!(Buffer.from('pw'), new Uint8Array([1, 2, 3]), 1, 64, 'sha512'),
+    () => c.pbkdf2Sync!('pw', 'salt', 10, 0, 'sha1'),
+    () => c.pbkdf2Sync!('pw', 'salt', 1000, 32, 'nope'),
+    () => c.pbkdf2Sync!('pw', 'salt', -1, 32, 'sha256'),
+    () => c.pbkdf2Sync!('pw', 'salt', 1000, 'x', 'sha256'),
+    () => c.pbkdf2Sync!(5, 'salt', 1000, 32, 'sha256'),
+    () => c.pbkdf2Sync!('pw', 'salt', 1000, 32),
+    () => c.scryptSync!('password', 'salt', 64),
+    () => c.scryptSync!('password', 'salt', 32, { N: 1024, r: 4, p: 2 }),
+    () => c.scryptSync!('password', 'salt', 32, { cost: 2048, blockSize: 8, parallelization: 1 }),
+    () => c.scryptSync!('password', 'salt', 32, { N: 3 }),
+    () => c.scryptSync!('password', 'salt', 32, { N: 1024, cost: 1024 }),
+    () => c.scryptSync!('password', 'salt', 32, { maxmem: 1 }),
+    () => c.scryptSync!('password', 'salt', -5),
+    () => c.hkdfSync!('sha256', 'key', 'salt', 'info', 64),
+    () => c.hkdfSync!('sha512', Buffer.from('key'), '', '', 16),
+    () => c.hkdfSync!('sha256', 'key', 'salt', 'info', 255 * 32 + 1),
+    () => c.hkdfSync!('nope', 'key', 'salt', 'info', 16),
+    () => c.hkdfSync!('sha256', 5, 'salt', 'info', 16),
+    () => c.checkPrimeSync!(Buffer.from([7])),
+    () => c.checkPrimeSync!(97n),
+    () => c.checkPrimeSync!(100n, { checks: 10 }),
+    () => c.checkPrimeSync!('seven'),
+    () => c.checkPrimeSync!(97n, { checks: 'x' }),
+    () => c.generatePrimeSync!(-1),
+    () => c.generatePrimeSync!(16, { bigint: 'yes' }),
+    () => c.generateKeyPairSync!('nope'),
+    () => c.generateKeyPairSync!('rsa', { modulusLength: 'x' }),
+    () => c.generateKeySync!('hmac', { length: 7 }),
+    () => c.generateKeySync!('nope', { length: 64 }),
+    () => c.randomFillSync!('not a buffer'),
+    () => c.randomFillSync!(Buffer.alloc(100_000), -1),
+    () => c.randomFillSync!(Buffer.alloc(100_000), 0, 200_000),
+    () => c.randomFillSync!(new Uint32Array(40_000), 40_001),
+  ];
+  return calls.map(outcome);
+}
+
+test.serial('deterministic results and every error match node:crypto, inside a fiber', async (t) => {
+  const expected = table(crypto as unknown as C);
+  const actual = await spawn(() => table(green as unknown as C));
+  let mismatches = 0;
+  for (let i = 0; i < expected.length; i++) {
+    if (JSON.stringify(actual[i]) !== JSON.stringify(expected[i])) {
+      mismatches++;
+      t.deepEqual(actual[i], expected[i], `call #${i}`);
+    }
+  }
+  t.is(mismatches, 0);
+});
+
+test.serial('random and key-generating functions give what node:crypto gives, in a fiber', async (t) => {
+  const r = await spawn(() => {
+    const prime = green.generatePrimeSync(64, { bigint: true });
+    const primeBuf = green.generatePrimeSync(32);
+    const rsa = green.generateKeyPairSync('rsa', {
+      modulusLength: 1024,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    const ed = green.generateKeyPairSync('ed25519');
+    const hmac = green.generateKeySync('hmac', { length: 256 });
+    const big = Buffer.alloc(1 << 20);
+    const filled = green.randomFillSync(big, 1000, 5000);
+    const view = new Uint32Array(1 << 16);
+    green.randomFillSync(view, 10);
+    return { prime, primeBuf, rsa, ed, hmac, big, filled, view };
+  });
+  t.is(typeof r.prime, 'bigint');
+  t.true(crypto.checkPrimeSync(r.prime));
+  t.true(r.primeBuf instanceof ArrayBuffer);
+  t.true(crypto.checkPrimeSync(Buffer.from(r.primeBuf)));
+  t.deepEqual(Object.keys(r.rsa), ['publicKey', 'privateKey']);
+  t.regex(r.rsa.publicKey, /^-----BEGIN PUBLIC KEY-----/);
+  const sig = crypto.sign('sha256', Buffer.from('x'), r.rsa.privateKey);
+  t.true(crypto.verify('sha256', Buffer.from('x'), r.rsa.publicKey, sig));
+  t.is(r.ed.publicKey.asymmetricKeyType, 'ed25519');
+  t.is(r.ed.privateKey.type, 'private');
+  t.is(r.hmac.symmetricKeySize, 32);
+  t.is(r.filled, r.big, 'returns its argument');
+  t.true(r.big.subarray(0, 1000).every((b) => b === 0) && r.big.subarray(6000).every((b) => b === 0));
+  t.false(r.big.subarray(1000, 6000).every((b) => b === 0));
+  t.true(r.view.subarray(0, 10).every((x) => x === 0));
+  t.false(r.view.subarray(10).every((x) => x === 0));
+});
+
+test.serial('the declared list covers every *Sync function of node:crypto that has a callback twin', (t) => {
+  const present = green.nodeSyncFunctionNames;
+  const declared = new Set<string>(green.syncFunctionNames);
+  t.deepEqual(present.filter((n) => !declared.has(n)), []);
+  for (const name of present) {
+    t.is(typeof green.implementsSync[name], 'function', name);
+    t.not(green.implementsSync[name], (crypto as unknown as C)[name]);
+  }
+  t.is(green.createHash, crypto.createHash);
+  t.is(green.webcrypto, crypto.webcrypto);
+  t.is(green.cooperative.module, 'crypto');
+});
+
+test.serial('scrypt runs on the threadpool: other fibers keep running', async (t) => {
+  let ticks = 0;
+  let done = false;
+  const ticker = spawn(() => {
+    while (!done) {
+      sleep(1);
+      ticks++;
+    }
+  });
+  const key = await spawn(() => {
+    try {
+      return green.scryptSync('pw', 'salt', 32, { N: 2 ** 16, maxmem: 256 * 1024 * 1024 });
+    } finally {
+      done = true;
+    }
+  });
+  await ticker;
+  t.true(key.equals(crypto.scryptSync('pw', 'salt', 32, { N: 2 ** 16, maxmem: 256 * 1024 * 1024 })));
+  t.true(ticks >= 3, `the ticker ran ${ticks} times`);
+});
+
+test.serial('a timed-out randomFillSync leaves the caller buffer untouched', async (t) => {
+  const buf = Buffer.alloc(64 * 1024 * 1024);
+  const f = spawn(() => {
+    using _t = Timeout.startNew(1);
+    return green.randomFillSync(buf);
+  });
+  await t.throwsAsync(async () => f, { instanceOf: TimeoutError });
+  await new Promise((r) => setTimeout(r, 300)); // the fill finishes meanwhile, into its own buffer
+  t.true(buf.every((b) => b === 0));
+});

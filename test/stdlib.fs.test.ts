@@ -1,0 +1,583 @@
+// stdlib.fs.test.ts: greenstack/fs: a differential test against node:fs, coverage of every *Sync, cooperation, and no fd leak on kill.
+import * as cp from 'node:child_process';
+import fs = require('node:fs');
+import * as os from 'node:os';
+import * as path from 'node:path';
+import test from 'ava';
+import { sleep, spawn, Timeout, TimeoutError, withTimeout } from 'greenstack';
+import gfs, * as green from 'greenstack/fs';
+import { checkLeaks } from './helpers/leaks.js';
+
+checkLeaks(test);
+
+type Ctx = Record<string, unknown>;
+interface Case {
+  name: string;
+  args: (T: string, ctx: Ctx) => unknown[];
+  /** Keep the result in ctx under this key (an fd, a Dir) for later cases. */
+  keep?: string;
+}
+
+// One call per row, run in order on a fresh tree: once with node:fs outside any
+// fiber, once with greenstack/fs inside a fiber. Mutating calls mutate both trees
+// the same way, so later rows see the same state.
+const B = (s: string) => Buffer.from(s);
+const cases: Case[] = [
+  // readFileSync
+  { name: 'readFileSync', args: (T) => [`${T}/a.txt`] },
+  { name: 'readFileSync', args: (T) => [`${T}/a.txt`, 'utf8'] },
+  { name: 'readFileSync', args: (T) => [`${T}/a.txt`, { encoding: 'latin1' }] },
+  { name: 'readFileSync', args: (T) => [`${T}/a.txt`, { encoding: 'base64', flag: 'r' }] },
+  { name: 'readFileSync', args: (T) => [B(`${T}/a.txt`), 'hex'] },
+  { name: 'readFileSync', args: (T) => [new URL(`file://${T}/a.txt`)] },
+  { name: 'readFileSync', args: (T) => [`${T}/missing`] },
+  { name: 'readFileSync', args: (T) => [`${T}/missing`, 'utf8'] },
+  { name: 'readFileSync', args: (T) => [`${T}/dir`] },
+  { name: 'readFileSync', args: (T) => [`${T}/dir`, 'utf8'] },
+  { name: 'readFileSync', args: (T) => [`${T}/a.txt/x`] },
+  { name: 'readFileSync', args: () => [42.5] },
+  { name: 'readFileSync', args: () => [{}] },
+  { name: 'readFileSync', args: () => ['a\0b'] },
+  { name: 'readFileSync', args: (T) => [`${T}/a.txt`, { encoding: 'nope' }] },
+  { name: 'readFileSync', args: (T) => [`${T}/a.txt`, 42] },
+  { name: 'readFileSync', args: (T) => [`${T}/a.txt`, { flag: 'zz' }] },
+  { name: 'readFileSync', args: (T) => [`${T}/empty`] },
+  { name: 'readFileSync', args: (T) => [`${T}/a.txt`, { signal: new AbortController().signal }] },
+  // writeFileSync / appendFileSync
+  { name: 'writeFileSync', args: (T) => [`${T}/w1`, 'hello'] },
+  { name: 'writeFileSync', args: (T) => [`${T}/w2`, B('bytes'), { mode: 0o600 }] },
+  { name: 'writeFileSync', args: (T) => [`${T}/w3`, new Uint16Array([1, 2, 3])] },
+  { name: 'writeFileSync', args: (T) => [`${T}/w4`, 'caf\u00e9', 'latin1'] },
+  { name: 'writeFileSync', args: (T) => [`${T}/w1`, 'more', { flag: 'a' }] },
+  { name: 'writeFileSync', args: (T) => [`${T}/w1`, 'x', { flag: 'wx' }] },
+  { name: 'writeFileSync', args: (T) => [`${T}/nodir/x`, 'x'] },
+  { name: 'writeFileSync', args: (T) => [`${T}/dir`, 'x'] },
+  { name: 'writeFileSync', args: (T) => [`${T}/w5`, 123] },
+  { name: 'writeFileSync', args: (T) => [`${T}/w5`, { toString: () => 'obj' }] },
+  { name: 'writeFileSync', args: (T) => [`${T}/w5`, 'x', { flush: 'yes' }] },
+  { name: 'writeFileSync', args: (T) => [`${T}/w5`, 'x', { mode: 'bad' }] },
+  { name: 'writeFileSync', args: () => [null, 'x'] },
+  { name: 'readFileSync', args: (T) => [`${T}/w1`, 'utf8'] },
+  { name: 'readFileSync', args: (T) => [`${T}/w4`] },
+  { name: 'appendFileSync', args: (T) => [`${T}/w1`, '+tail'] },
+  { name: 'appendFileSync', args: (T) => [`${T}/w1`, B('+buf'), { encoding: 'utf8' }] },
+  { name: 'appendFileSync', args: (T) => [`${T}/nodir/x`, 'x'] },
+  { name: 'appendFileSync', args: (T) => [`${T}/w1`, 5] },
+  { name: 'readFileSync', args: (T) => [`${T}/w1`, 'utf8'] },
+  // stat family
+  { name: 'statSync', args: (T) => [`${T}/a.txt`] },
+  { name: 'statSync', args: (T) => [`${T}/a.txt`, { bigint: true }] },
+  { name: 'statSync', args: (T) => [`${T}/dir`] },
+  { name: 'statSync', args: (T) => [`${T}/missing`] },
+  { name: 'statSync', args: (T) => [`${T}/missing`, { throwIfNoEntry: false }] },
+  { name: 'statSync', args: (T) => [`${T}/a.txt/x`, { throwIfNoEntry: false }] },
+  { name: 'statSync', args: (T) => [`${T}/missing`, { throwIfNoEntry: 0 }] },
+  { name: 'statSync', args: () => [7] },
+  { name: 'statSync', args: (T) => [`${T}/link`] },
+  { name: 'lstatSync', args: (T) => [`${T}/link`] },
+  { name: 'lstatSync', args: (T) => [`${T}/missing`, { throwIfNoEntry: false }] },
+  { name: 'lstatSync', args: (T) => [`${T}/missing`] },
+  { name: 'lstatSync', args: () => [undefined] },
+  { name: 'statfsSync', args: (T) => [T] },
+  { name: 'statfsSync', args: (T) => [T, { bigint: true }] },
+  { name: 'statfsSync', args: (T) => [`${T}/missing`] },
+  // existsSync / accessSync
+  { name: 'existsSync', args: (T) => [`${T}/a.txt`] },
+  { name: 'existsSync', args: (T) => [`${T}/missing`] },
+  { name: 'existsSync', args: () => [42] },
+  { name: 'existsSync', args: () => ['a\0b'] },
+  { name: 'existsSync', args: () => [] },
+  { name: 'existsSync', args: (T) => [new URL(`file://${T}/dir`)] },
+  { name: 'accessSync', args: (T) => [`${T}/a.txt`] },
+  { name: 'accessSync', args: (T) => [`${T}/a.txt`, fs.constants.R_OK | fs.constants.W_OK] },
+  { name: 'accessSync', args: (T) => [`${T}/a.txt`, fs.constants.X_OK] },
+  { name: 'accessSync', args: (T) => [`${T}/missing`] },
+  { name: 'accessSync', args: (T) => [`${T}/a.txt`, 'x'] },
+  { name: 'accessSync', args: (T) => [`${T}/a.txt`, 99] },
+  { name: 'accessSync', args: () => [true] },
+  // directories
+  { name: 'readdirSync', args: (T) => [T] },
+  { name: 'readdirSync', args: (T) => [`${T}/dir`, { withFileTypes: true }] },
+  { name: 'readdirSync', args: (T) => [`${T}/dir`, 'buffer'] },
+  { name: 'readdirSync', args: (T) => [`${T}/dir`, { encoding: 'hex' }] },
+  { name: 'readdirSync', args: (T) => [T, { recursive: true }] },
+  { name: 'readdirSync', args: (T) => [T, { recursive: true, withFileTypes: true }] },
+  { name: 'readdirSync', args: (T) => [`${T}/dir`, { recursive: true, encoding: 'buffer' }] },
+  { name: 'readdirSync', args: (T) => [T, { recursive: 'yes' }] },
+  { name: 'readdirSync', args: (T) => [`${T}/missing`] },
+  { name: 'readdirSync', args: (T) => [`${T}/missing`, { recursive: true }] },
+  { name: 'readdirSync', args: (T) => [`${T}/a.txt`] },
+  { name: 'readdirSync', args: () => [{}] },
+  { name: 'mkdirSync', args: (T) => [`${T}/m1`] },
+  { name: 'mkdirSync', args: (T) => [`${T}/m1`] },
+  { name: 'mkdirSync', args: (T) => [`${T}/m2/a/b`, { recursive: true }] },
+  { name: 'mkdirSync', args: (T) => [`${T}/m2/a/b`, { recursive: true }] },
+  { name: 'mkdirSync', args: (T) => [`${T}/m3`, 0o700] },
+  { name: 'mkdirSync', args: (T) => [`${T}/m4`, { recursive: 'yes' }] },
+  { name: 'mkdirSync', args: (T) => [`${T}/m4`, { mode: 'rwx' }] },
+  { name: 'mkdirSync', args: (T) => [`${T}/nodir/x/y`] },
+  { name: 'mkdirSync', args: (T) => [`${T}/a.txt/x`, { recursive: true }] },
+  { name: 'mkdtempSync', args: (T) => [`${T}/tmp-`] },
+  { name: 'mkdtempSync', args: (T) => [`${T}/nodir/tmp-`] },
+  { name: 'mkdtempSync', args: (T) => [`${T}/tmp-`, { encoding: 'buffer' }] },
+  { name: 'mkdtempSync', args: () => [5] },
+  { name: 'rmdirSync', args: (T) => [`${T}/m1`] },
+  { name: 'rmdirSync', args: (T) => [`${T}/m1`] },
+  { name: 'rmdirSync', args: (T) => [`${T}/m2`] },
+  { name: 'rmdirSync', args: (T) => [`${T}/m2`, { maxRetries: -1 }] },
+  { name: 'rmSync', args: (T) => [`${T}/m2`] },
+  { name: 'rmSync', args: (T) => [`${T}/m2`, { recursive: true }] },
+  { name: 'rmSync', args: (T) => [`${T}/m2`, { recursive: true }] },
+  { name: 'rmSync', args: (T) => [`${T}/m2`, { force: true }] },
+  { name: 'rmSync', args: (T) => [`${T}/m3`, { force: 'yes' }] },
+  { name: 'rmSync', args: (T) => [`${T}/w3`] },
+  { name: 'rmSync', args: () => [3] },
+  { name: 'opendirSync', args: (T) => [`${T}/dir`], keep: 'dir' },
+  { name: 'opendirSync', args: (T) => [`${T}/missing`] },
+  { name: 'opendirSync', args: (T) => [`${T}/a.txt`] },
+  // (opendirSync with a bad bufferSize is left out: node:fs itself leaks the handle it opened.)
+  { name: 'opendirSync', args: () => [[]] },
+  // links, rename, copy
+  { name: 'readlinkSync', args: (T) => [`${T}/link`] },
+  { name: 'readlinkSync', args: (T) => [`${T}/link`, 'buffer'] },
+  { name: 'readlinkSync', args: (T) => [`${T}/a.txt`] },
+  { name: 'readlinkSync', args: (T) => [`${T}/missing`] },
+  { name: 'symlinkSync', args: () => ['a.txt', 'SELF'] },
+  { name: 'symlinkSync', args: (T) => ['a.txt', `${T}/link2`] },
+  { name: 'symlinkSync', args: (T) => ['a.txt', `${T}/link2`] },
+  { name: 'symlinkSync', args: (T) => ['dir', `${T}/link3`, 'dir'] },
+  { name: 'symlinkSync', args: (T) => [5, `${T}/link4`] },
+  { name: 'realpathSync', args: (T) => [`${T}/link2`] },
+  { name: 'realpathSync', args: (T) => [`${T}/dir/../link`, 'buffer'] },
+  { name: 'realpathSync', args: (T) => [`${T}/missing/x`] },
+  { name: 'realpathSync', args: (T) => [`${T}/loop`] },
+  { name: 'realpathSync', args: () => [{}] },
+  { name: 'linkSync', args: (T) => [`${T}/a.txt`, `${T}/hard`] },
+  { name: 'linkSync', args: (T) => [`${T}/a.txt`, `${T}/hard`] },
+  { name: 'linkSync', args: (T) => [`${T}/missing`, `${T}/hard2`] },
+  { name: 'linkSync', args: (T) => [`${T}/a.txt`, 9] },
+  { name: 'renameSync', args: (T) => [`${T}/hard`, `${T}/hard-renamed`] },
+  { name: 'renameSync', args: (T) => [`${T}/hard`, `${T}/x`] },
+  { name: 'renameSync', args: (T) => [`${T}/dir`, `${T}/a.txt`] },
+  { name: 'renameSync', args: (T) => [null, `${T}/x`] },
+  { name: 'copyFileSync', args: (T) => [`${T}/a.txt`, `${T}/copy`] },
+  { name: 'copyFileSync', args: (T) => [`${T}/a.txt`, `${T}/copy`, fs.constants.COPYFILE_EXCL] },
+  { name: 'copyFileSync', args: (T) => [`${T}/missing`, `${T}/copy2`] },
+  { name: 'copyFileSync', args: (T) => [`${T}/a.txt`, `${T}/copy3`, 'x'] },
+  { name: 'copyFileSync', args: (T) => [`${T}/a.txt`, `${T}/copy3`, 1 << 10] },
+  { name: 'cpSync', args: (T) => [`${T}/dir`, `${T}/dircopy`, { recursive: true }] },
+  { name: 'cpSync', args: (T) => [`${T}/dir`, `${T}/dircopy2`] },
+  { name: 'cpSync', args: (T) => [`${T}/dir`, `${T}/dir/sub`, { recursive: true }] },
+  { name: 'cpSync', args: (T) => [`${T}/a.txt`, `${T}/dircopy`] },
+  { name: 'cpSync', args: (T) => [`${T}/missing`, `${T}/x`] },
+  { name: 'cpSync', args: (T) => [`${T}/a.txt`, `${T}/cpfile`, { errorOnExist: true, force: false }] },
+  { name: 'cpSync', args: (T) => [`${T}/a.txt`, `${T}/cpfile`, { errorOnExist: true, force: false }] },
+  { name: 'cpSync', args: (T) => [`${T}/a.txt`, `${T}/x`, { recursive: 1 }] },
+  { name: 'readdirSync', args: (T) => [`${T}/dircopy`, { recursive: true }] },
+  { name: 'unlinkSync', args: (T) => [`${T}/copy`] },
+  { name: 'unlinkSync', args: (T) => [`${T}/copy`] },
+  { name: 'unlinkSync', args: (T) => [`${T}/dir`] },
+  { name: 'unlinkSync', args: () => [[1]] },
+  // metadata
+  { name: 'chmodSync', args: (T) => [`${T}/w2`, 0o640] },
+  { name: 'chmodSync', args: (T) => [`${T}/w2`, '755'] },
+  { name: 'chmodSync', args: (T) => [`${T}/missing`, 0o640] },
+  { name: 'chmodSync', args: (T) => [`${T}/w2`, 'rwx'] },
+  { name: 'statSync', args: (T) => [`${T}/w2`] },
+  { name: 'chownSync', args: (T) => [`${T}/w2`, process.getuid!(), process.getgid!()] },
+  { name: 'chownSync', args: (T) => [`${T}/missing`, 0, 0] },
+  { name: 'chownSync', args: (T) => [`${T}/w2`, -5, 0] },
+  { name: 'lchownSync', args: (T) => [`${T}/link`, process.getuid!(), process.getgid!()] },
+  { name: 'lchownSync', args: (T) => [`${T}/w2`, 'a', 0] },
+  { name: 'utimesSync', args: (T) => [`${T}/w2`, 1000, new Date(2000000)] },
+  { name: 'utimesSync', args: (T) => [`${T}/missing`, 1, 1] },
+  { name: 'utimesSync', args: (T) => [`${T}/w2`, 'x', 1] },
+  { name: 'lutimesSync', args: (T) => [`${T}/link`, 5, 6] },
+  { name: 'lutimesSync', args: (T) => [`${T}/missing`, 5, 6] },
+  { name: 'statSync', args: (T) => [`${T}/w2`] },
+  { name: 'truncateSync', args: (T) => [`${T}/w2`, 2] },
+  { name: 'truncateSync', args: (T) => [`${T}/w2`] },
+  { name: 'truncateSync', args: (T) => [`${T}/missing`, 1] },
+  { name: 'truncateSync', args: (T) => [`${T}/w2`, 'x'] },
+  { name: 'truncateSync', args: (T) => [`${T}/dir`] },
+  // fds
+  { name: 'openSync', args: (T) => [`${T}/fdfile`, 'w+'], keep: 'fd' },
+  { name: 'openSync', args: (T) => [`${T}/missing`] },
+  { name: 'openSync', args: (T) => [`${T}/a.txt`, 'nope'] },
+  { name: 'openSync', args: (T) => [`${T}/a.txt`, 'r', 'bad'] },
+  { name: 'openSync', args: (T) => [`${T}/a.txt`, 'wx'] },
+  { name: 'openSync', args: () => [undefined] },
+  { name: 'writeSync', args: (T, c) => [c.fd, B('0123456789')] },
+  { name: 'writeSync', args: (T, c) => [c.fd, B('abcdef'), 1, 3] },
+  { name: 'writeSync', args: (T, c) => [c.fd, B('XY'), 0, 2, 0] },
+  { name: 'writeSync', args: (T, c) => [c.fd, B('Q'), { offset: 0, length: 1, position: 5 }] },
+  { name: 'writeSync', args: (T, c) => [c.fd, 'str', 20] },
+  { name: 'writeSync', args: (T, c) => [c.fd, 'caf\u00e9', null, 'latin1'] },
+  { name: 'writeSync', args: (T, c) => [c.fd, 'tail'] },
+  { name: 'writeSync', args: (T, c) => [c.fd, B('abc'), 5] },
+  { name: 'writeSync', args: (T, c) => [c.fd, B('abc'), 0, 10] },
+  { name: 'writeSync', args: (T, c) => [c.fd, B('abc'), -1] },
+  { name: 'writeSync', args: (T, c) => [c.fd, 42] },
+  { name: 'writeSync', args: (T, c) => [c.fd, 'x', 0, 'nope-enc'] },
+  { name: 'writeSync', args: () => ['fd', B('x')] },
+  { name: 'writeSync', args: () => [99999, B('x')] },
+  { name: 'writevSync', args: (T, c) => [c.fd, [B('v1'), B('v2')], 40] },
+  { name: 'writevSync', args: (T, c) => [c.fd, []] },
+  { name: 'writevSync', args: (T, c) => [c.fd, ['str']] },
+  { name: 'writevSync', args: () => [99999, [B('x')]] },
+  { name: 'fsyncSync', args: (T, c) => [c.fd] },
+  { name: 'fdatasyncSync', args: (T, c) => [c.fd] },
+  { name: 'fsyncSync', args: () => [99999] },
+  { name: 'fdatasyncSync', args: () => ['x'] },
+  { name: 'fstatSync', args: (T, c) => [c.fd] },
+  { name: 'fstatSync', args: (T, c) => [c.fd, { bigint: true }] },
+  { name: 'fstatSync', args: () => [99999] },
+  { name: 'fstatSync', args: () => [-1] },
+  { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), 0, 8, 0] },
+  { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), 2, 4, 1] },
+  { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), { position: 3 }] },
+  { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), { offset: 1, length: 2, position: 0 }] },
+  { name: 'readSync', args: (T, c) => [c.fd, new Uint32Array(4), 0, 16, 0] },
+  { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8)] },
+  { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), 0, 0, 0] },
+  { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), 0, 9, 0] },
+  { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), -1, 1, 0] },
+  { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), 0, 1, -5] },
+  { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), 0, 8, 1n] },
+  { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(0), 0, 1, 0] },
+  { name: 'readSync', args: (T, c) => [c.fd, 'not a buffer', 0, 1, 0] },
+  { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), 'opts'] },
+  { name: 'readSync', args: () => [99999, Buffer.alloc(8), 0, 8, 0] },
+  { name: 'readSync', args: () => [1.5, Buffer.alloc(8), 0, 8, 0] },
+  { name: 'readvSync', args: (T, c) => [c.fd, [Buffer.alloc(3), Buffer.alloc(5)], 0] },
+  { name: 'readvSync', args: (T, c) => [c.fd, [Buffer.alloc(3)], 'x'] },
+  { name: 'readvSync', args: (T, c) => [c.fd, [1]] },
+  { name: 'ftruncateSync', args: (T, c) => [c.fd, 4] },
+  { name: 'ftruncateSync', args: (T, c) => [c.fd, 'x'] },
+  { name: 'ftruncateSync', args: () => [99999] },
+  { name: 'futimesSync', args: (T, c) => [c.fd, 10, 20] },
+  { name: 'futimesSync', args: (T, c) => [c.fd, {}, 20] },
+  { name: 'fchmodSync', args: (T, c) => [c.fd, 0o600] },
+  { name: 'fchmodSync', args: (T, c) => [c.fd, -1] },
+  { name: 'fchownSync', args: (T, c) => [c.fd, process.getuid!(), process.getgid!()] },
+  { name: 'fchownSync', args: (T, c) => [c.fd, 1.5, 0] },
+  { name: 'fstatSync', args: (T, c) => [c.fd] },
+  { name: 'readFileSync', args: (T) => [`${T}/fdfile`, 'latin1'] },
+  { name: 'closeSync', args: (T, c) => [c.fd] },
+  { name: 'closeSync', args: (T, c) => [c.fd] },
+  { name: 'closeSync', args: () => ['x'] },
+  { name: 'closeSync', args: () => [] },
+];
+
+function makeTree(): string {
+  const T = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-diff-'));
+  fs.writeFileSync(`${T}/a.txt`, 'alpha\nbeta\n');
+  fs.writeFileSync(`${T}/empty`, '');
+  fs.mkdirSync(`${T}/dir/sub/deeper`, { recursive: true });
+  fs.writeFileSync(`${T}/dir/one`, '1');
+  fs.writeFileSync(`${T}/dir/sub/two`, '22');
+  fs.writeFileSync(`${T}/dir/sub/deeper/three`, '333');
+  fs.symlinkSync('a.txt', `${T}/link`);
+  fs.symlinkSync('sub', `${T}/dir/sublink`);
+  fs.symlinkSync('loop', `${T}/loop`);
+  return T;
+}
+
+// A comparable, JSON-safe picture of a result or an error, with the tree's root as <T>.
+function picture(v: unknown, T: string): unknown {
+  const norm = (s: string) => s.split(T).join('<T>').replace(/tmp-[A-Za-z0-9]{6}/g, 'tmp-RANDOM');
+  if (typeof v === 'string') return norm(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  if (Buffer.isBuffer(v)) return { buffer: norm(v.toString('latin1')) };
+  if (ArrayBuffer.isView(v)) return { view: v.constructor.name, bytes: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex') };
+  if (Array.isArray(v)) return v.map((x) => picture(x, T));
+  if (v instanceof fs.Stats || (typeof v === 'object' && v !== null && v.constructor?.name === 'BigIntStats')) {
+    const s = v as fs.Stats;
+    return {
+      class: s.constructor.name,
+      mode: String(s.mode),
+      size: String(s.size),
+      nlink: String(s.nlink),
+      uid: String(s.uid),
+      types: [s.isFile(), s.isDirectory(), s.isSymbolicLink()],
+      // Times set by utimes are compared; creation times of the two trees are not.
+      mtimeMs: Number(s.mtimeMs) < 1e11 ? String(s.mtimeMs) : 'recent',
+      keys: Object.keys(s),
+    };
+  }
+  if (v instanceof fs.Dirent) {
+    return { dirent: norm(v.name), parentPath: norm(String((v as { parentPath?: string }).parentPath)), dir: v.isDirectory(), file: v.isFile(), link: v.isSymbolicLink() };
+  }
+  if (v instanceof fs.Dir) return { dir: norm(v.path) };
+  if (typeof v === 'object' && v !== null && v.constructor?.name === 'StatFs') return { statfs: Object.keys(v), type: typeof (v as { bsize: unknown }).bsize };
+  if (v instanceof Error) {
+    const e = v as NodeJS.ErrnoException & { dest?: string };
+    return {
+      error: e.constructor.name,
+      name: e.name,
+      message: norm(e.message),
+      code: e.code,
+      errno: e.errno,
+      syscall: e.syscall,
+      path: e.path === undefined ? undefined : norm(String(e.path)),
+      dest: e.dest === undefined ? undefined : norm(String(e.dest)),
+      keys: Object.keys(e),
+      head: norm(String(e.stack).split('\n')[0]!),
+    };
+  }
+  return v;
+}
+
+interface Outcome {
+  threw: boolean;
+  value: unknown;
+}
+
+function runAll(impl: Record<string, unknown>, T: string, sink: unknown[]): Outcome[] {
+  const ctx: Ctx = {};
+  const out: Outcome[] = [];
+  for (const c of cases) {
+    let args = c.args(T, ctx);
+    if (c.name === 'symlinkSync' && args[1] === 'SELF') args = [args[0], `${T}/self-${out.length}`];
+    try {
+      const value = (impl[c.name] as (...a: unknown[]) => unknown)(...args);
+      if (c.keep) ctx[c.keep] = value;
+      if (value instanceof fs.Dir) sink.push(value);
+      // fd numbers depend on what else is open: compare that one was returned.
+      out.push({ threw: false, value: c.keep === 'fd' ? typeof value : picture(value, T) });
+    } catch (err) {
+      out.push({ threw: true, value: picture(err, T) });
+    }
+  }
+  return out;
+}
+
+test.serial('differential: every call gives node:fs results and errors, inside a fiber', async (t) => {
+  const A = makeTree();
+  const G = makeTree();
+  const dirs: unknown[] = [];
+  try {
+    const expected = runAll(fs as unknown as Record<string, unknown>, A, dirs);
+    const actual = await spawn(() => runAll(green as unknown as Record<string, unknown>, G, dirs));
+    t.is(actual.length, cases.length);
+    let mismatches = 0;
+    for (let i = 0; i < cases.length; i++) {
+      const label = `#${i} ${cases[i]!.name}(${cases[i]!.args.toString().replace(/^\([^)]*\)\s*=>\s*/, '')})`;
+      if (JSON.stringify(actual[i]) !== JSON.stringify(expected[i])) {
+        mismatches++;
+        t.deepEqual(actual[i], expected[i], label);
+      }
+    }
+    t.is(mismatches, 0);
+    const errors = expected.filter((o) => o.threw).length;
+    t.true(errors > 80 && cases.length - errors > 80, `a large mix of failing (${errors}) and succeeding calls`);
+  } finally {
+    for (const d of dirs) (d as fs.Dir).closeSync();
+    fs.rmSync(A, { recursive: true, force: true });
+    fs.rmSync(G, { recursive: true, force: true });
+  }
+});
+
+test.serial('the declared list covers every *Sync function of node:fs', (t) => {
+  const declared = new Set<string>(green.syncFunctionNames);
+  const missing = green.nodeSyncFunctionNames.filter((n) => !declared.has(n));
+  t.deepEqual(missing, []);
+  t.true(green.nodeSyncFunctionNames.length >= 40);
+  for (const name of green.nodeSyncFunctionNames) {
+    const f = green.implementsSync[name];
+    t.is(typeof f, 'function', name);
+    t.not(f, (fs as unknown as Record<string, unknown>)[name], `${name} is greenstack's`);
+    t.is((green as unknown as Record<string, unknown>)[name], f, `${name} is exported`);
+    t.is((gfs as unknown as Record<string, unknown>)[name], f, `${name} is on the default export`);
+  }
+  t.is(green.cooperative.module, 'fs');
+  t.is(green.cooperative.implements, green.implementsSync);
+});
+
+test.serial('everything node:fs exports is exported, non-sync members unchanged', (t) => {
+  for (const key of Object.keys(fs)) {
+    t.true(key in green, key);
+    t.true(key in gfs, `${key} on default`);
+    if (!key.endsWith('Sync')) {
+      t.is((green as unknown as Record<string, unknown>)[key], (fs as unknown as Record<string, unknown>)[key], key);
+    }
+  }
+  t.is(green.promises, fs.promises);
+  t.is(green.constants, fs.constants);
+  t.is(green.Stats, fs.Stats);
+  t.is(typeof green.realpathSync.native, 'function');
+});
+
+test.serial('outside a fiber each function is node:fs behaviour, on the hub', (t) => {
+  t.is(green.readFileSync(__filename, 'utf8'), fs.readFileSync(__filename, 'utf8'));
+  t.true(green.existsSync(__dirname));
+  const err = t.throws(() => green.statSync('/definitely/missing'));
+  t.is((err as NodeJS.ErrnoException).code, 'ENOENT');
+  // A sync error thrown on the hub carries node:fs's own frames.
+  t.regex(String(err!.stack), /node:fs/);
+});
+
+test.serial('an error from inside a fiber has the caller in its stack', async (t) => {
+  function callerFrame(): unknown {
+    try {
+      green.readFileSync('/definitely/missing');
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  }
+  const err = (await spawn(callerFrame)) as Error;
+  t.regex(String(err.stack), /^Error: ENOENT: no such file or directory, open '\/definitely\/missing'\n/);
+  t.regex(String(err.stack), /callerFrame/);
+});
+
+test.serial('realpathSync.native and existsSync match node:fs in a fiber', async (t) => {
+  const got = await spawn(() => {
+    const out: unknown[] = [green.realpathSync.native('/proc/self/..'), green.existsSync('/proc/self')];
+    try {
+      green.realpathSync.native('/nope/nope');
+    } catch (e) {
+      out.push((e as Error).message);
+    }
+    return out;
+  });
+  let nativeErr: string | undefined;
+  try {
+    fs.realpathSync.native('/nope/nope');
+  } catch (e) {
+    nativeErr = (e as Error).message;
+  }
+  t.deepEqual(got, [fs.realpathSync.native('/proc/self/..'), true, nativeErr]);
+});
+
+test.serial('a fiber blocked in fs does not block other fibers', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-fifo-'));
+  const fifo = path.join(dir, 'fifo');
+  cp.execFileSync('mkfifo', [fifo]);
+  try {
+    let ticks = 0;
+    const reader = spawn(() => {
+      const fd = green.openSync(fifo, 'r'); // blocks until a writer opens the FIFO
+      try {
+        const buf = Buffer.alloc(16);
+        const n = green.readSync(fd, buf, 0, 16, null);
+        return buf.toString('utf8', 0, n);
+      } finally {
+        green.closeSync(fd);
+      }
+    });
+    const ticker = spawn(() => {
+      for (let i = 0; i < 5; i++) {
+        sleep(5);
+        ticks++;
+      }
+      // Now let the reader through.
+      const fd = green.openSync(fifo, 'w');
+      green.writeSync(fd, 'through');
+      green.closeSync(fd);
+    });
+    t.is(await reader, 'through');
+    await ticker;
+    t.is(ticks, 5);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function openFds(): number {
+  return fs.readdirSync('/proc/self/fd').length;
+}
+
+function openAsync(file: string, flags: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => fs.open(file, flags, (e, fd) => (e ? reject(e) : resolve(fd))));
+}
+
+async function settle(ms = 50): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+test.serial('a fiber timed out in openSync leaks no fd: the late open is closed', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-fifo-'));
+  const fifo = path.join(dir, 'fifo');
+  cp.execFileSync('mkfifo', [fifo]);
+  try {
+    const before = openFds();
+    const f = spawn(() => withTimeout(50, () => green.openSync(fifo, 'r')));
+    const err = await t.throwsAsync(async () => f);
+    t.true(err instanceof TimeoutError);
+    // Unblock the pending open: its fd arrives after the fiber gave up.
+    fs.closeSync(await openAsync(fifo, 'w'));
+    for (let i = 0; i < 100 && openFds() > before; i++) await settle(20);
+    t.is(openFds(), before);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('a fiber killed in readFileSync/readSync leaks nothing and late data is dropped', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-fifo-'));
+  const fifo = path.join(dir, 'fifo');
+  cp.execFileSync('mkfifo', [fifo]);
+  try {
+    const before = openFds();
+    // readFileSync: killed while readFile's open waits for a writer.
+    let calling = false;
+    const f = spawn(() => {
+      calling = true;
+      return green.readFileSync(fifo);
+    });
+    while (!calling) await settle(5);
+    await settle(20);
+    f.kill();
+    await f;
+    t.true(f.dead);
+    const w = await openAsync(fifo, 'w'); // pairs with readFile's pending open
+    fs.writeSync(w, 'late data');
+    fs.closeSync(w);
+    for (let i = 0; i < 100 && openFds() > before; i++) await settle(20);
+    t.is(openFds(), before);
+
+    // readSync: the caller's buffer never receives the late bytes.
+    const [rfd, wfd] = await Promise.all([openAsync(fifo, 'r'), openAsync(fifo, 'w')]);
+    const buf = Buffer.alloc(8, '.');
+    const g = spawn(() => {
+      using _t = Timeout.startNew(30);
+      return green.readSync(rfd, buf, 0, 8, null);
+    });
+    await t.throwsAsync(async () => g, { instanceOf: TimeoutError });
+    fs.writeSync(wfd, 'LATEDATA');
+    fs.closeSync(wfd);
+    await settle(30);
+    t.is(buf.toString(), '........');
+    // The late read did take the bytes (they were dropped): the FIFO is at EOF.
+    t.is(fs.readSync(rfd, Buffer.alloc(8), 0, 8, null), 0);
+    fs.closeSync(rfd);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('opendirSync and the Dir it returns work in a fiber: readSync/closeSync park only the fiber', async (t) => {
+  const names = await spawn(() => {
+    const d = green.opendirSync(__dirname, { bufferSize: 2 });
+    t.true(Object.hasOwn(d, 'readSync') && !Object.keys(d).includes('readSync'), 'own, non-enumerable');
+    t.not(d.readSync, fs.Dir.prototype.readSync);
+    const out: string[] = [];
+    for (let e = d.readSync(); e !== null; e = d.readSync()) out.push(e.name);
+    d.closeSync();
+    t.throws(() => d.readSync(), { code: 'ERR_DIR_CLOSED' });
+    t.throws(() => d.closeSync(), { code: 'ERR_DIR_CLOSED' });
+    return out.sort();
+  });
+  t.deepEqual(names, fs.readdirSync(__dirname).sort());
+  // The same Dir methods on the hub are node's (a Dir made outside a fiber, used in one, too).
+  const d = green.opendirSync(__dirname);
+  t.truthy(d.readSync());
+  const rest = await spawn(() => {
+    let n = 0;
+    while (d.readSync() !== null) n++;
+    d.closeSync();
+    return n;
+  });
+  t.is(rest + 1, fs.readdirSync(__dirname).length);
+});
