@@ -87,7 +87,7 @@ export function selectBackend(): BackendStatus {
   const t0 = performance.now();
   const forced = process.env.GREENSTACK_TEST_FAST_FAIL;
   let reason = setNative('fast', forced === 'discovery');
-  let details = binding.backendInfo()[1];
+  const details = binding.backendInfo()[1];
   if (reason === '') {
     reason = selfCheck(forced === 'selfcheck');
     if (reason !== '') setNative('carrier');

@@ -25,6 +25,9 @@ export {
   type Link,
 } from './fiber.js';
 export { configure, runtimeStats, type RuntimeOptions, type RuntimeStats } from './runtime.js';
+// configure({ backend }) throws it while fibers are alive.
+export { BackendInUseError } from './errors.js';
+export type { BackendName } from './backend.js';
 export { Timeout, withTimeout, type WithTimeoutOptions } from './timeout.js';
 export { sleep, wait } from './wait.js';
 export { Waiter, type BlockOptions } from './waiter.js';

@@ -23,3 +23,17 @@ export function runFixture(
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * test/fixtures/gc-stress.js runs: [name, V8 flags, suspended fibers]. Sizes fit CI
+ * time on 2 cores; the stress flags make every GC far more frequent.
+ */
+export const gcStressCases: Array<[string, string[], number]> = [
+  ['plain', [], 5000],
+  ['--stress-compaction', ['--stress-compaction'], 2000],
+  ['--gc-interval=50', ['--gc-interval=50'], 1000],
+  ['--stress-incremental-marking', ['--stress-incremental-marking'], 2000],
+  ['--verify-heap', ['--verify-heap'], 500],
+  ['--always-turbofan', ['--always-turbofan'], 2000],
+  ['--stress-scavenge=20', ['--stress-scavenge=20'], 2000],
+];
