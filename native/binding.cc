@@ -48,7 +48,6 @@ struct FiberRecord {
   Hub* hub = nullptr;
   Strand* carrier = nullptr;  // its carrier thread or coroutine stack
   Global<Function> fn;
-  Global<Object> handle;     // weak: the record dies with its handle once it cannot run
   Global<Value> transfer;    // the value resume() hands to suspend()
   Global<Value> escaped;     // an exception the JS entry did not catch (should not happen)
   size_t stack_size = 0;
@@ -117,7 +116,6 @@ class Hub {
   void FreeRecord(FiberRecord* f) {
     if (f->state == FiberRecord::kNew && f->carrier != nullptr) switcher_->Release(f->carrier);
     records.erase(f);
-    f->handle.Reset();
     delete f;
   }
 
@@ -157,21 +155,19 @@ FiberRecord* Unwrap(const FunctionCallbackInfo<Value>& info, int index) {
   return f;
 }
 
-void OnHandleCollected(const v8::WeakCallbackInfo<FiberRecord>& info) {
-  FiberRecord* f = info.GetParameter();
-  // A suspended fiber keeps its record (and carrier) until it is resumed or the
-  // environment is torn down; anything else can go with its handle.
-  f->handle.Reset();
-  if (f->state == FiberRecord::kNew || f->state == FiberRecord::kDone) f->hub->FreeRecord(f);
+// A record lives from newFiber() until its fiber finishes or is discarded (or the
+// environment ends): then its handle is cut loose, so a stale handle is an error,
+// not a dangling pointer. No weak handles: they would cost every GC.
+void FreeWithHandle(const FunctionCallbackInfo<Value>& info, FiberRecord* f) {
+  info[0].As<Object>()->SetAlignedPointerInInternalField(0, nullptr);
+  f->hub->FreeRecord(f);
 }
 
 // discard(handle): a fiber that will never start gives its carrier back.
 void Discard(const FunctionCallbackInfo<Value>& info) {
   FiberRecord* f = Unwrap(info, 0);
-  if (f == nullptr || f->state != FiberRecord::kNew || f->carrier == nullptr) return;
-  f->hub->switcher().Release(f->carrier);
-  f->carrier = nullptr;
-  f->fn.Reset();
+  if (f == nullptr || f->state != FiberRecord::kNew) return;
+  FreeWithHandle(info, f);  // gives the carrier back
 }
 
 // releaseForeign() -> threads given back their original CPU mask
@@ -250,8 +246,6 @@ void NewFiber(const FunctionCallbackInfo<Value>& info) {
     return ThrowCoded(isolate, "ERR_GREENSTACK_CARRIER_LIMIT", message);
   }
   f->fn.Reset(isolate, info[0].As<Function>());
-  f->handle.Reset(isolate, obj);
-  f->handle.SetWeak(f, OnHandleCollected, v8::WeakCallbackType::kParameter);
   obj->SetAlignedPointerInInternalField(0, f);
   hub->records.insert(f);
   info.GetReturnValue().Set(obj);
@@ -285,15 +279,16 @@ void Resume(const FunctionCallbackInfo<Value>& info) {
     return info.GetReturnValue().Set(false);
   }
   f->carrier = nullptr;
-  if (f->terminated) {
+  bool terminated = f->terminated;
+  Local<Value> escaped = f->escaped.IsEmpty() ? Local<Value>() : f->escaped.Get(isolate);
+  FreeWithHandle(info, f);
+  if (terminated) {
     // Termination is isolate-wide: the hub's JS stops too.
     isolate->TerminateExecution();
     return;
   }
-  if (!f->escaped.IsEmpty()) {
-    Local<Value> e = f->escaped.Get(isolate);
-    f->escaped.Reset();
-    isolate->ThrowException(e);
+  if (!escaped.IsEmpty()) {
+    isolate->ThrowException(escaped);
     return;
   }
   info.GetReturnValue().Set(true);

@@ -62,8 +62,9 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
   private result: unknown = undefined;
   private failed = false;
   private observed = false;
-  private links: Array<Link<T>> = [];
-  private joiners: Array<Waiter<void>> = [];
+  // Allocated on first use: most fibers are never linked or joined twice.
+  private links: Array<Link<T>> | null = null;
+  private joiners: Array<Waiter<void>> | null = null;
   private promise: Promise<T> | undefined;
   private settlePromise: (() => void) | undefined;
   private unhandled: Promise<never> | undefined;
@@ -166,7 +167,7 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
     if (this.state === DEAD) return true;
     if (hub.current === this) throw new InvalidSwitchError(`${this} cannot join itself`);
     const w = new Waiter<void>('Fiber.join()');
-    this.joiners.push(w);
+    (this.joiners ??= []).push(w);
     try {
       w.get(timeout === undefined ? undefined : { timeout }, 'Fiber.join()');
       return true;
@@ -184,7 +185,7 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
     if (this.state !== DEAD) {
       if (hub.current === this) throw new InvalidSwitchError(`${this} cannot wait for itself`);
       const w = new Waiter<void>('Fiber.get()');
-      this.joiners.push(w);
+      (this.joiners ??= []).push(w);
       try {
         w.get(options, 'Fiber.get()');
       } finally {
@@ -230,7 +231,7 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
     validateFunction('cb', cb);
     this.markObserved();
     if (this.state === DEAD) hub.runCallback(() => cb(this));
-    else this.links.push(cb);
+    else (this.links ??= []).push(cb);
   }
 
   /** Like link, only when the fiber ends successfully. */
@@ -251,12 +252,12 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
    */
   _watch(cb: Link<T>): void {
     if (this.state === DEAD) hub.runCallback(() => cb(this));
-    else this.links.push(cb);
+    else (this.links ??= []).push(cb);
   }
 
   unlink(cb: Link<T>): void {
-    const i = this.links.indexOf(cb);
-    if (i >= 0) this.links.splice(i, 1);
+    const i = this.links?.indexOf(cb) ?? -1;
+    if (i >= 0) this.links!.splice(i, 1);
   }
 
   then<R1 = T, R2 = never>(
@@ -302,11 +303,11 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
     this.result = result;
     this.failed = failed;
     this._resource.emitDestroy();
-    for (const w of this.joiners) w.switch(undefined);
-    this.joiners = [];
-    const links = this.links;
-    this.links = [];
-    for (const cb of links) hub.runCallback(() => cb(this));
+    const { joiners, links } = this;
+    this.joiners = null;
+    this.links = null;
+    if (joiners !== null) for (const w of joiners) w.switch(undefined);
+    if (links !== null) for (const cb of links) hub.runCallback(() => cb(this));
     this.settlePromise?.();
     if (failed && !this.observed) {
       // Nobody is watching: report it exactly as Node reports an unhandled
@@ -323,8 +324,8 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
   }
 
   private dropJoiner(w: Waiter<void>): void {
-    const i = this.joiners.indexOf(w);
-    if (i >= 0) this.joiners.splice(i, 1);
+    const i = this.joiners?.indexOf(w) ?? -1;
+    if (i >= 0) this.joiners!.splice(i, 1);
   }
 }
 

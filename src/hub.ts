@@ -242,21 +242,28 @@ export class Hub {
     if (mode === NONE || f._handle === null) return;
     if (this.current !== null) throw new InvalidSwitchError('the hub resumed a fiber from inside a fiber');
     this.current = f;
-    const handle = f._handle;
     const throws = mode === THROW;
     try {
       const context = f._context;
-      f._context = undefined;
-      const run = (): boolean => {
-        f._scope = executionAsyncResource();
-        return binding.resume(handle, throws ? value : undefined, throws);
-      };
-      const done = f._resource.runInAsyncScope(context === undefined ? run : () => context(run));
+      let done: boolean;
+      if (context === undefined) {
+        done = f._resource.runInAsyncScope(resumeInScope, null, f, throws, value);
+      } else {
+        f._context = undefined;
+        done = f._resource.runInAsyncScope(() => context(() => resumeInScope(f, throws, value)));
+      }
       if (done) f._handle = null;
     } finally {
       this.current = null;
     }
   }
+}
+
+// Runs inside the fiber's async scope: records that scope (switchOut checks the
+// fiber blocks in the same one) and switches into the fiber.
+function resumeInScope(f: Switchable, throws: boolean, value: unknown): boolean {
+  f._scope = executionAsyncResource();
+  return binding.resume(f._handle!, throws ? value : undefined, throws);
 }
 
 /** The hub of this thread (each worker thread loads its own copy of this module). */
