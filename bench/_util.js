@@ -25,4 +25,14 @@ function runFresh(code, { flags = [], env = {}, timeout = 300_000 } = {}) {
   return JSON.parse(lines[lines.length - 1]);
 }
 
-module.exports = { median, percentile, runFresh };
+const DIST = require('node:path').join(__dirname, '..', 'dist');
+
+/** Helpers every benchmark script run by runFresh() starts with. */
+const SCRIPT_PRELUDE = `
+const DIST = ${JSON.stringify(DIST)};
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const p99 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)];
+const now = () => process.hrtime.bigint();
+`;
+
+module.exports = { DIST, SCRIPT_PRELUDE, median, percentile, runFresh };

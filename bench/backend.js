@@ -1,16 +1,13 @@
 // backend.js: the fast (user-space) backend beside the carrier backend: switches, spawn, memory, fiber count, GC, self-check.
 'use strict';
 const path = require('node:path');
-const { runFresh } = require('./_util.js');
+const { SCRIPT_PRELUDE, runFresh } = require('./_util.js');
 
 const DIST = path.join(__dirname, '..', 'dist');
 const prelude = `
-const DIST = ${JSON.stringify(DIST)};
-const g = require(DIST + '/index.js');
+${SCRIPT_PRELUDE}const g = require(DIST + '/index.js');
 const { binding, backendStatus } = require(DIST + '/internal.js');
 const { ensureStarted } = require(DIST + '/runtime.js');
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const now = () => process.hrtime.bigint();
 const report = (o) => console.log(JSON.stringify({ ...o, backend: g.runtimeStats().backend, reason: backendStatus().reason }));
 `;
 

@@ -1,7 +1,7 @@
 // fibers.js: greenstack/fibers: node-fibers' Fibonacci generator on run()/yield(), beside the raw switch it is built on.
 'use strict';
 const path = require('node:path');
-const { runFresh } = require('./_util.js');
+const { SCRIPT_PRELUDE, runFresh } = require('./_util.js');
 
 const DIST = path.join(__dirname, '..', 'dist');
 
@@ -10,12 +10,9 @@ const DIST = path.join(__dirname, '..', 'dist');
 // and from inside a fiber (there each run() goes through the hub: two round trips), the
 // raw native round trip (resume + suspend, no JS bookkeeping), and an ES generator.
 const script = `
-const DIST = ${JSON.stringify(DIST)};
-const Fiber = require(DIST + '/fibers.js');
+${SCRIPT_PRELUDE}const Fiber = require(DIST + '/fibers.js');
 const { binding } = require(DIST + '/internal.js');
 const { ensureStarted } = require(DIST + '/runtime.js');
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const now = () => process.hrtime.bigint();
 const N = 5000, BATCHES = 15;
 // Microseconds per call of step(), over n calls.
 const time = (n, step) => { const t = now(); for (let i = 0; i < n; i++) step(); return Number(now() - t) / n / 1000; };

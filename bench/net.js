@@ -56,8 +56,8 @@ function start(args, env = {}) {
   return { proc, next, stop: () => proc.kill('SIGKILL') };
 }
 
-async function echoRun(server) {
-  const s = start(server);
+async function echoRun(server, env = {}) {
+  const s = start(server, env);
   try {
     const { port } = await s.next();
     const c = start([path.join(FIX, 'echo-client.js'), port, ECHO_CONNS, ECHO_SIZE, ECHO_SECONDS]);
@@ -74,10 +74,10 @@ async function echoRun(server) {
 const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
 const hasCurl = spawnSync('curl', ['--version']).error === undefined;
 
-function load(port) {
+function load(port, seconds = HTTP_SECONDS) {
   return new Promise((resolve, reject) => {
     if (hasWrk) {
-      const p = spawn('wrk', ['-t1', `-c${HTTP_CONNS}`, `-d${HTTP_SECONDS}s`, '--timeout', '20s', `http://127.0.0.1:${port}/`]);
+      const p = spawn('wrk', ['-t1', `-c${HTTP_CONNS}`, `-d${seconds}s`, '--timeout', '20s', `http://127.0.0.1:${port}/`]);
       let out = '';
       p.stdout.on('data', (d) => (out += d));
       p.stderr.on('data', (d) => (out += d));
@@ -89,8 +89,8 @@ function load(port) {
         resolve(Number(rate[1]));
       });
     } else {
-      const c = start([path.join(FIX, 'http-client.js'), port, HTTP_CONNS, HTTP_SECONDS]);
-      c.next(HTTP_SECONDS * 1000 + 30_000).then((r) => resolve(r.rate), reject);
+      const c = start([path.join(FIX, 'http-client.js'), port, HTTP_CONNS, seconds]);
+      c.next(seconds * 1000 + 30_000).then((r) => resolve(r.rate), reject);
     }
   });
 }
@@ -100,7 +100,7 @@ async function httpRun(args, env) {
   const s = start(args, env);
   try {
     const { port } = await s.next();
-    await load(port).catch(() => {}); // warm-up (JIT, upstream keep-alive pool): 1 run discarded
+    await load(port, 1).catch(() => {}); // warm-up (JIT, upstream keep-alive pool), discarded
     return await load(port);
   } finally {
     s.stop();
@@ -133,11 +133,14 @@ async function idleRun(kind) {
 async function run() {
   const rows = [];
   try {
-    // Echo: alternate the two servers, 3 runs each.
+    // Echo: alternate the servers, 3 runs each; greenstack on its default backend
+    // (carrier threads) and on the opt-in fast backend (GREENSTACK_BACKEND=fast).
     const gs = [];
+    const gsFast = [];
     const node = [];
     for (let i = 0; i < 3; i++) {
       gs.push(await echoRun([path.join(FIX, 'echo-server-gs.js')]));
+      gsFast.push(await echoRun([path.join(FIX, 'echo-server-gs.js')], { GREENSTACK_BACKEND: 'fast' }));
       node.push(await echoRun([path.join(FIX, 'echo-server-node.js')]));
     }
     rows.push({
@@ -147,6 +150,16 @@ async function run() {
       peer: 'node:net echo server',
       peerValue: median(node),
       ratio: median(gs) / median(node),
+      target: '>= 0.8x',
+      note: 'carrier backend: a thread handoff per message',
+    });
+    rows.push({
+      name: `echo ${ECHO_CONNS} conns x ${ECHO_SIZE} B: the same, GREENSTACK_BACKEND=fast`,
+      value: median(gsFast),
+      unit: 'msgs/s',
+      peer: 'node:net echo server',
+      peerValue: median(node),
+      ratio: median(gsFast) / median(node),
       target: '>= 0.8x',
     });
 

@@ -1,16 +1,13 @@
 // toolkit.js: the cooperative toolkit's costs: Queue ping-pong (fibers vs async code), Pool.map per-task overhead.
 'use strict';
 const path = require('node:path');
-const { median, runFresh } = require('./_util.js');
+const { SCRIPT_PRELUDE, median, runFresh } = require('./_util.js');
 
 const DIST = path.join(__dirname, '..', 'dist');
 const prelude = `
-const DIST = ${JSON.stringify(DIST)};
-const g = require(DIST + '/index.js');
+${SCRIPT_PRELUDE}const g = require(DIST + '/index.js');
 const { binding } = require(DIST + '/internal.js');
 const { ensureStarted } = require(DIST + '/runtime.js');
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const now = () => process.hrtime.bigint();
 const us = (t0, n) => Number(now() - t0) / n / 1000;
 `;
 
