@@ -1,5 +1,6 @@
 // runtime.ts: process-level settings of the fiber runtime (stack size, pool, CPU pin) and its stats.
 import { InvalidArgTypeError, InvalidArgValueError, validateOptions } from './errors.js';
+import { setFlagsFromString } from 'node:v8';
 import { binding } from './native.js';
 import { activeBackend, requestBackend, selectBackend, validateBackend, type BackendName } from './backend.js';
 
@@ -61,6 +62,10 @@ export function configure(options: RuntimeOptions): void {
 export function ensureStarted(): void {
   if (started) return;
   started = true;
+  // V8 aborts ("archived threads in combination with wasm not supported") when it
+  // collects WebAssembly code while a thread is archived, which is what a suspended
+  // fiber is; undici (fetch) runs WebAssembly. Keep wasm code alive instead.
+  setFlagsFromString('--no-wasm-code-gc');
   selectBackend();
   applyPin();
 }

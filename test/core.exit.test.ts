@@ -64,3 +64,9 @@ test('fibers in worker threads: own hub each; terminate with fibers suspended; t
   if (process.env.GREENSTACK_BACKEND !== 'fast') t.true(out.during >= out.base + 100, 'the suspended worker held its carriers');
   t.true(out.after <= out.base, `threads leaked: ${out.after} now, ${out.base} before`);
 });
+
+test('fetch (WebAssembly inside undici) on the hub while a fiber is suspended does not abort V8', (t) => {
+  const r = runFixture('wasm-gc.js', { args: ['3000'] });
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, /survived 3000/);
+});
