@@ -86,6 +86,9 @@ function load(port, seconds = HTTP_SECONDS) {
         if (rate === null) return reject(new Error(`wrk exited ${code ?? signal}: ${out}`));
         const bad = /Non-2xx or 3xx responses: (\d+)/.exec(out);
         if (bad !== null) return reject(new Error(`wrk: ${bad[1]} failed responses`));
+        // A server that died mid-run (or refused connections) is no measurement.
+        const sockErr = /Socket errors: .*/.exec(out);
+        if (sockErr !== null) return reject(new Error(`wrk: ${sockErr[0]}`));
         resolve(Number(rate[1]));
       });
     } else {
@@ -130,10 +133,21 @@ async function idleRun(kind) {
   }
 }
 
+// One section's failure (a crashed server, wrk errors) becomes a row saying so.
+async function section(rows, name, fn) {
+  try {
+    await fn();
+  } catch (err) {
+    rows.push({ name, value: NaN, unit: '', note: `FAILED: ${String((err && err.message) || err).split('\n')[0].slice(0, 160)}` });
+  } finally {
+    for (const p of live) p.kill('SIGKILL');
+  }
+}
+
 async function run() {
   const rows = [];
-  try {
-    // Echo: alternate the servers, 3 runs each; greenstack on its default backend
+  await section(rows, 'echo', async () => {
+    // Alternate the servers, 3 runs each; greenstack on its default backend
     // (carrier threads) and on the opt-in fast backend (GREENSTACK_BACKEND=fast).
     const gs = [];
     const gsFast = [];
@@ -162,16 +176,19 @@ async function run() {
       ratio: median(gsFast) / median(node),
       target: '>= 0.8x',
     });
+  });
 
-    const up = start([path.join(FIX, 'upstream.js')]);
-    try {
-      const env = { UPSTREAM_PORT: String((await up.next()).port) };
-      const blocking = [];
-      const asyncRate = [];
+  const up = start([path.join(FIX, 'upstream.js')]);
+  live.delete(up.proc); // lives across the http sections
+  try {
+    const env = { UPSTREAM_PORT: String((await up.next()).port) };
+    await section(rows, 'http, wait(fetch())', async () => {
       // --no-wasm-code-gc: V8 aborts ("archived threads in combination with wasm not
       // supported") when fetch's WebAssembly code is collected while fibers are
       // suspended; a core fix is pending. Given to both sides alike.
       const noWasmGc = '--no-wasm-code-gc';
+      const blocking = [];
+      const asyncRate = [];
       for (let i = 0; i < 2; i++) {
         blocking.push(await httpRun([noWasmGc, CLI, path.join(FIX, 'http-blocking.js')], env));
         asyncRate.push(await httpRun([noWasmGc, path.join(FIX, 'http-async.js')], env));
@@ -186,36 +203,37 @@ async function run() {
         target: '>= 0.8x',
         note: hasWrk ? 'wrk -t1' : 'node load client (no wrk)',
       });
-      if (hasCurl) {
-        const gsExec = await httpRun([CLI, path.join(FIX, 'http-blocking-exec.js')], env);
-        const plain = await httpRun([path.join(FIX, 'http-blocking-exec.js')], env);
-        const asyncExec = await httpRun([path.join(FIX, 'http-async-exec.js')], env);
-        rows.push({
-          name: `http ${HTTP_CONNS} conns: readFileSync + execFileSync(curl 10 ms upstream), greenstack CLI`,
-          value: gsExec,
-          unit: 'req/s',
-          peer: 'the same file, unmodified, plain node',
-          peerValue: plain,
-          ratio: gsExec / plain,
-          target: '>= 10x',
-          note: 'a curl process per request bounds both (CPU)',
-        });
-        rows.push({
-          name: `http ${HTTP_CONNS} conns: readFileSync + execFileSync(curl), greenstack CLI`,
-          value: gsExec,
-          unit: 'req/s',
-          peer: 'async/await rewrite (readFile, await execFile)',
-          peerValue: asyncExec,
-          ratio: gsExec / asyncExec,
-          target: '>= 0.8x',
-        });
-      } else {
-        rows.push({ name: 'http blocking server under plain node', value: NaN, unit: '', note: 'skipped: needs curl' });
-      }
-    } finally {
-      up.stop();
-    }
+    });
+    await section(rows, 'http, execFileSync(curl)', async () => {
+      if (!hasCurl) throw new Error('needs curl');
+      const gsExec = await httpRun([CLI, path.join(FIX, 'http-blocking-exec.js')], env);
+      const plain = await httpRun([path.join(FIX, 'http-blocking-exec.js')], env);
+      const asyncExec = await httpRun([path.join(FIX, 'http-async-exec.js')], env);
+      rows.push({
+        name: `http ${HTTP_CONNS} conns: readFileSync + execFileSync(curl 10 ms upstream), greenstack CLI`,
+        value: gsExec,
+        unit: 'req/s',
+        peer: 'the same file, unmodified, plain node',
+        peerValue: plain,
+        ratio: gsExec / plain,
+        target: '>= 10x',
+        note: 'a curl process per request bounds both (CPU)',
+      });
+      rows.push({
+        name: `http ${HTTP_CONNS} conns: readFileSync + execFileSync(curl), greenstack CLI`,
+        value: gsExec,
+        unit: 'req/s',
+        peer: 'async/await rewrite (readFile, await execFile)',
+        peerValue: asyncExec,
+        ratio: gsExec / asyncExec,
+        target: '>= 0.8x',
+      });
+    });
+  } finally {
+    up.stop();
+  }
 
+  await section(rows, 'idle connections', async () => {
     const gsIdle = await idleRun('gs');
     const nodeIdle = await idleRun('node');
     rows.push({
@@ -228,9 +246,7 @@ async function run() {
       target: 'report',
       note: 'RSS delta / connections',
     });
-  } finally {
-    for (const p of live) p.kill('SIGKILL');
-  }
+  });
   return rows;
 }
 

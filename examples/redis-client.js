@@ -144,7 +144,8 @@ if (require.main === module) {
     console.log('counter after 10 fibers x 100 INCR ->', r.get('counter'));
     r.del('greeting', 'n', 'counter');
     r.quit();
-  }).catch((err) => {
+  }).then(null, (err) => {
+    // A fiber is thenable (then only): await it, or pass then() a rejection handler.
     console.error(err);
     process.exitCode = 1;
   });

@@ -2,11 +2,12 @@
 //
 // Everything node:net exports is here unchanged, except that the classes and
 // factories hand out sockets with the blocking methods: Socket is a subclass of
-// net.Socket, connect()/createConnection() return such sockets, and Server (and
-// createServer) is a subclass of net.Server whose 'connection' listeners run in
-// a fiber per connection (option `fibers: false` turns that off). Sockets made
-// by node itself get the methods with blocking(socket), or take the functions
-// (readSync(socket, ...)); node's prototypes are changed only in patch mode.
+// net.Socket carrying them; connect()/createConnection() return node sockets
+// given them as own properties; Server (and createServer) is a subclass of
+// net.Server whose 'connection' listeners run in a fiber per connection (option
+// `fibers: false` turns that off) with such sockets. Any other socket gets the
+// methods with blocking(socket), or takes the functions (readSync(socket, ...)).
+// Node's prototypes are changed only in patch mode (cooperative.afterPatch).
 import * as net from 'node:net';
 import type { CooperativeModule } from './cooperative.js';
 import { BlockingInHubError, InvalidArgTypeError } from './errors.js';
@@ -24,7 +25,6 @@ import {
   adopt,
   blocking,
   installSocketMethods,
-  registerSocketClass,
   uninstallSocketMethods,
   upgrade,
   waitForEvent,
@@ -65,7 +65,6 @@ export class Socket extends net.Socket {}
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
 export interface Socket extends SocketMethods {}
 installSocketMethods(Socket.prototype);
-registerSocketClass(net.Socket.prototype, Socket.prototype);
 
 export interface ServerOptions extends net.ServerOpts {
   /** Run 'connection' listeners in a fiber per connection (default true). */
@@ -118,14 +117,14 @@ export function createServer(
 }
 
 /** net.connect(), returning a socket with the blocking methods (node's error handling: add an 'error' listener, or use blocking()). */
-export const connect = function connect(...args: unknown[]): Socket {
-  return upgrade((net.connect as (...a: unknown[]) => net.Socket)(...args)) as Socket;
-} as unknown as typeof net.connect & ((...args: unknown[]) => Socket);
+export const connect = function connect(...args: unknown[]): GreenSocket {
+  return upgrade((net.connect as (...a: unknown[]) => net.Socket)(...args));
+} as unknown as typeof net.connect & ((...args: unknown[]) => GreenSocket);
 
 /** net.createConnection(), returning a socket with the blocking methods. */
-export const createConnection = function createConnection(...args: unknown[]): Socket {
-  return upgrade((net.createConnection as (...a: unknown[]) => net.Socket)(...args)) as Socket;
-} as unknown as typeof net.createConnection & ((...args: unknown[]) => Socket);
+export const createConnection = function createConnection(...args: unknown[]): GreenSocket {
+  return upgrade((net.createConnection as (...a: unknown[]) => net.Socket)(...args));
+} as unknown as typeof net.createConnection & ((...args: unknown[]) => GreenSocket);
 
 /**
  * connectSync's options: net.connect's, except that `timeout` and `signal`

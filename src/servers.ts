@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import type * as tls from 'node:tls';
 import {
   BlockingInHubError,
+  CarrierLimitError,
   FiberExit,
   InvalidArgTypeError,
   InvalidArgValueError,
@@ -131,11 +132,26 @@ function insideOwnFiber(server: object, event: string): boolean {
  * fiber it starts on the next hub turn. A listener that throws makes the fiber
  * fail unobserved, reported like an uncaught error, as Node would.
  */
-function emitInFiber(server: net.Server, event: string, args: unknown[]): void {
+function emitInFiber(server: net.Server, event: string, args: unknown[]): boolean {
   const f = new Fiber(runListeners, { args: [server, event, args], name: `${event} listener` });
-  f.start();
+  try {
+    f.start();
+  } catch (err) {
+    if (!(err instanceof CarrierLimitError)) throw err;
+    // No thread for another fiber: run the listeners as node would, on the hub.
+    if (!warnedNoFiber) {
+      warnedNoFiber = true;
+      process.emitWarning(`greenstack: ${err.message}; '${event}' listeners run without a fiber until fibers can be made again`, {
+        code: 'GREENSTACK_NO_FIBER_FOR_LISTENER',
+      });
+    }
+    return false;
+  }
   if (hub.current === null) hub.resumeNow(f);
+  return true;
 }
+
+let warnedNoFiber = false;
 
 /**
  * The emit() step shared by greenstack's server classes and patch mode: true if
@@ -144,8 +160,7 @@ function emitInFiber(server: net.Server, event: string, args: unknown[]): void {
  */
 export function divertToFiber(server: FiberServer, event: string, args: unknown[]): boolean {
   if (server[kFibers] === false || insideOwnFiber(server, event) || server.listenerCount(event) === 0) return false;
-  emitInFiber(server, event, args);
-  return true;
+  return emitInFiber(server, event, args);
 }
 
 // --- Patch mode: node's own servers ------------------------------------------------
@@ -279,9 +294,14 @@ const STARTED = 1;
 const STOPPING = 2;
 const STOPPED = 3;
 
+// The peer went away: one line, not a stack (these are routine on a busy server).
+const PEER_GONE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
+
 function defaultOnError(err: unknown, _socket: net.Socket | null, address: net.AddressInfo | null): void {
   const where = address === null ? '' : ` (${address.address}:${address.port})`;
-  console.error(`StreamServer: error${where}:`, err);
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && PEER_GONE.has(code)) console.error(`StreamServer: connection${where} lost: ${code}`);
+  else console.error(`StreamServer: error${where}:`, err);
 }
 
 /**
@@ -488,7 +508,16 @@ export class StreamServer {
   };
 
   private startHandler(sock: GreenSocket, address: net.AddressInfo): void {
-    const f = this.group.spawn(this.run, sock, address) as Fiber;
+    let f: Fiber;
+    try {
+      f = this.group.spawn(this.run, sock, address) as Fiber;
+    } catch (err) {
+      // No fiber for it (CarrierLimitError at the thread limit): drop this
+      // connection, keep serving the others.
+      this.report(err, sock, address);
+      sock.destroy();
+      return;
+    }
     this.handlers.add(f);
     this.ownSockets.set(f, sock);
     // Links run after the Pool's own (registered at spawn), so the slot is free by then.

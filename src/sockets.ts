@@ -6,8 +6,11 @@
 // looks at but does not return go back with unshift() before it parks, so a
 // fiber killed or timed out mid-call leaves the stream exactly as it found it,
 // and either API can read on. The 'readable' listener exists only while a fiber
-// is parked (it switches the stream to paused mode; removing it restores flowing
-// if 'data' listeners exist): between blocking calls the socket is a plain stream.
+// reads (it switches the stream to paused mode; removing it restores flowing if
+// 'data' listeners exist): it is removed on the next tick after a read returns
+// unless the fiber parked in another read by then, so between blocking reads the
+// socket is a plain stream again. Don't attach 'data' listeners to a socket a
+// fiber is reading with these calls: the two would race for the bytes.
 import type * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
@@ -630,26 +633,15 @@ export function uninstallSocketMethods(proto: object): void {
   }
 }
 
-// A socket's class prototype -> the prototype with the methods: greenstack's own
-// subclass for node's classes (net.Socket -> greenstack/net Socket, tls.TLSSocket
-// -> greenstack/tls TLSSocket), else a derived prototype made once per class.
-const upgrades = new Map<object, object>();
-
-/** Registers greenstack's subclass (already carrying the methods) for a node socket class. */
-export function registerSocketClass(nodeProto: object, greenProto: object): void {
-  upgrades.set(nodeProto, greenProto);
-}
-
 export function hasSocketMethods(sock: object): boolean {
   return (sock as Record<symbol, unknown>)[kMethods] === true;
 }
 
 /**
  * Gives a socket made anywhere (node:net, node:tls, an http request's socket...)
- * the blocking methods, by moving it onto a subclass prototype of its own class
- * (no node prototype is changed), and makes it keep its errors for the next
- * blocking call (an 'error' listener: no crash on an error between two calls).
- * Returns the same object.
+ * the blocking methods, and makes it keep its errors for the next blocking call
+ * (an 'error' listener: no crash on an error between two calls). Returns the
+ * same object; node's prototypes are not changed.
  */
 export function blocking<S extends Duplex>(sock: S): S & SocketMethods {
   checkSocket(sock);
@@ -657,16 +649,17 @@ export function blocking<S extends Duplex>(sock: S): S & SocketMethods {
   return upgrade(sock);
 }
 
+// The methods as own, non-enumerable properties, always added in the same order,
+// so upgraded sockets share their hidden classes. (Moving a socket onto a
+// subclass prototype instead would give every socket its own hidden class once
+// node adds its next property, and make every stream call site megamorphic.)
+const methodDescriptors: PropertyDescriptorMap = Object.fromEntries([
+  ...Object.entries(socketMethods).map(([name, fn]) => [name, { value: fn, writable: true, enumerable: false, configurable: true }]),
+  [kMethods, { value: true, writable: false, enumerable: false, configurable: true }],
+]);
+
 /** blocking() without adopting: the methods only (greenstack/net's connect() keeps node's error semantics). */
 export function upgrade<S extends Duplex>(sock: S): S & SocketMethods {
-  if (hasSocketMethods(sock)) return sock as unknown as S & SocketMethods;
-  const proto = Object.getPrototypeOf(sock) as object;
-  let upgraded = upgrades.get(proto);
-  if (upgraded === undefined) {
-    upgraded = Object.create(proto) as object;
-    installSocketMethods(upgraded);
-    upgrades.set(proto, upgraded);
-  }
-  Object.setPrototypeOf(sock, upgraded);
+  if (!hasSocketMethods(sock)) Object.defineProperties(sock, methodDescriptors);
   return sock as unknown as S & SocketMethods;
 }

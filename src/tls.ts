@@ -4,7 +4,7 @@
 // blocking methods), connect() returning such sockets, Server/createServer whose
 // 'secureConnection' listeners run in a fiber per connection, and connectSync().
 import * as tls from 'node:tls';
-import type { CooperativeModule } from './cooperative.js';
+import { first, park, type CooperativeModule } from './cooperative.js';
 import { BlockingInHubError, InvalidArgTypeError } from './errors.js';
 import { hub } from './hub.js';
 import { connectArgs } from './net.js';
@@ -13,7 +13,6 @@ import {
   adopt,
   blocking,
   installSocketMethods,
-  registerSocketClass,
   uninstallSocketMethods,
   upgrade,
   waitForEvent,
@@ -44,7 +43,6 @@ export class TLSSocket extends tls.TLSSocket {}
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
 export interface TLSSocket extends SocketMethods {}
 installSocketMethods(TLSSocket.prototype);
-registerSocketClass(tls.TLSSocket.prototype, TLSSocket.prototype);
 
 /** A TLS socket handed to blocking-style code. */
 export type GreenTLSSocket = tls.TLSSocket & SocketMethods;
@@ -100,10 +98,10 @@ export function createServer(
   return new Server(options as ServerOptions, listener);
 }
 
-/** tls.connect(), returning a socket with the blocking methods. */
-export const connect = function connect(...args: unknown[]): TLSSocket {
-  return upgrade((tls.connect as (...a: unknown[]) => tls.TLSSocket)(...args)) as TLSSocket;
-} as unknown as typeof tls.connect & ((...args: unknown[]) => TLSSocket);
+/** tls.connect(), returning a socket with the blocking methods (node's error handling: add an 'error' listener, or use blocking()). */
+export const connect = function connect(...args: unknown[]): GreenTLSSocket {
+  return upgrade((tls.connect as (...a: unknown[]) => tls.TLSSocket)(...args));
+} as unknown as typeof tls.connect & ((...args: unknown[]) => GreenTLSSocket);
 
 /**
  * connectSync's options: tls.connect's, except that `timeout` and `signal` bound
@@ -118,13 +116,32 @@ export type ConnectSyncOptions = tls.ConnectionOptions & SocketBlockOptions;
  * errors, a handshake or certificate error (DEPTH_ZERO_SELF_SIGNED_CERT,
  * ERR_TLS_CERT_ALTNAME_INVALID, ...), TimeoutError after options.timeout.
  */
-export function connectSync(port: number, host?: string, options?: Omit<ConnectSyncOptions, 'port' | 'host'>): TLSSocket;
-export function connectSync(port: number, options?: Omit<ConnectSyncOptions, 'port'>): TLSSocket;
-export function connectSync(options: ConnectSyncOptions): TLSSocket;
-export function connectSync(...args: unknown[]): TLSSocket {
+export function connectSync(port: number, host?: string, options?: Omit<ConnectSyncOptions, 'port' | 'host'>): GreenTLSSocket;
+export function connectSync(port: number, options?: Omit<ConnectSyncOptions, 'port'>): GreenTLSSocket;
+export function connectSync(options: ConnectSyncOptions): GreenTLSSocket;
+export function connectSync(...args: unknown[]): GreenTLSSocket {
   const { timeout, signal, ...options } = connectArgs(args);
   if (hub.current === null) throw new BlockingInHubError('tls.connectSync()');
-  const sock = blocking(tls.connect(options as tls.ConnectionOptions)) as TLSSocket;
+  // The secure context is made on the hub's thread: Node 24 aborts when one
+  // (ca: ...) is made on a fiber's carrier thread after the hub made one.
+  if (options.secureContext === undefined) {
+    options.secureContext = park(
+      'tls.connectSync()',
+      (cb) =>
+        hub.runCallback(() => {
+          let context: tls.SecureContext;
+          try {
+            context = tls.createSecureContext(options as tls.SecureContextOptions);
+          } catch (err) {
+            cb(err);
+            return;
+          }
+          cb(null, context);
+        }),
+      first,
+    );
+  }
+  const sock = blocking(tls.connect(options as tls.ConnectionOptions));
   waitForEvent(sock, 'secureConnect', { timeout, signal }, 'tls.connectSync()', () => sock.destroy(), connectSync);
   return sock;
 }

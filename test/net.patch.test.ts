@@ -45,6 +45,11 @@ test.serial('GREENSTACK_SERVER_FIBERS=0 turns the fibers off: handlers run on th
   t.deepEqual(r.results, Array(4).fill('read failed: BlockingInHubError'));
 });
 
+test.serial('GREENSTACK_PATCH=-http (the patcher\'s module option) leaves http servers alone', (t) => {
+  const r = run('fetch-off', { env: { GREENSTACK_PATCH: '-http' } });
+  t.deepEqual(r.results, Array(4).fill('read failed: BlockingInHubError'));
+});
+
 test.serial("unpatchModule puts node's objects back", (t) => {
   const r = run('unpatch', { flags: [] });
   t.false(r.before);

@@ -297,6 +297,19 @@ test.serial('StreamServer start/serveForever: listen errors are thrown in a fibe
   t.throws(() => new gnet.StreamServer(() => {}).serveForever(), { instanceOf: BlockingInHubError });
 });
 
+test.serial('killing the fiber in serveForever does not stop the server', async (t) => {
+  const server = new gnet.StreamServer((sock) => sock.writeSync('hi\n'));
+  await spawn(() => {
+    const forever = spawn(() => server.serveForever(0, '127.0.0.1'));
+    sleep(20);
+    forever.kill();
+    t.true((forever.value as unknown) instanceof FiberExit);
+    t.true(server.started);
+    t.deepEqual(talk(port(server), ['x']), ['hi']);
+    server.stop();
+  });
+});
+
 test.serial("greenstack/net Server: 'connection' listeners run in a fiber per connection; fibers: false turns it off", async (t) => {
   const server = gnet.createServer((sock) => {
     const name = sock.readLineSync({ encoding: 'utf8' });

@@ -333,14 +333,15 @@ test.serial('on the hub: a read that need not wait works; one that must wait thr
   t.throws(() => gnet.connectSync(1), { instanceOf: BlockingInHubError });
 });
 
-test.serial('blocking() gives a node socket the methods without touching node:net.Socket.prototype', async (t) => {
+test.serial('blocking() gives a node socket the methods without changing its class or node:net.Socket.prototype', async (t) => {
   const p = await socketPair();
   t.teardown(p.close);
   const s = gnet.blocking(p.server);
   t.is(s as nodeNet.Socket, p.server);
   t.true(s instanceof nodeNet.Socket);
-  t.true(s instanceof gnet.Socket);
+  t.is(Object.getPrototypeOf(s), nodeNet.Socket.prototype, 'its class is unchanged');
   t.is(typeof s.readLineSync, 'function');
+  t.false(Object.keys(s).includes('readLineSync'), 'not enumerable');
   t.false('readLineSync' in nodeNet.Socket.prototype);
   t.is(gnet.blocking(p.server) as unknown, s, 'idempotent');
   await spawn(() => {

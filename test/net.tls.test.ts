@@ -1,6 +1,7 @@
 // net.tls.test.ts: greenstack/tls: connectSync after the handshake, handshake failures (untrusted cert, wrong name, no answer), TLS StreamServer, tls Server fibers and acceptSync.
 import test from 'ava';
 import * as nodeNet from 'node:net';
+import * as nodeTls from 'node:tls';
 import { FiberExit, sleep, spawn, TimeoutError } from 'greenstack';
 import * as gnet from 'greenstack/net';
 import * as gtls from 'greenstack/tls';
@@ -23,7 +24,8 @@ test.serial('connectSync returns after the handshake; blocking reads and writes 
     server.start(0, '127.0.0.1');
     const c = gtls.connectSync(port(server), '127.0.0.1', { ca: cert });
     try {
-      t.true(c instanceof gtls.TLSSocket);
+      t.true(c instanceof nodeTls.TLSSocket);
+      t.is(typeof c.readExactlySync, 'function');
       t.true(c.authorized);
       t.is(c.getProtocol()?.startsWith('TLS'), true);
       for (const word of ['one', 'two']) {
