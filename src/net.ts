@@ -14,16 +14,15 @@ import { BlockingInHubError, InvalidArgTypeError } from './errors.js';
 import { hub } from './hub.js';
 import {
   acceptSync,
-  divertToFiber,
-  kFibers,
+  emitConnection,
   listenSync,
   patchServers,
+  setFibersOption,
   unpatchServers,
   type GreenSocket,
 } from './servers.js';
 import {
   adopt,
-  blocking,
   installSocketMethods,
   uninstallSocketMethods,
   upgrade,
@@ -82,18 +81,11 @@ export class Server extends net.Server {
   constructor(options?: ServerOptions, connectionListener?: (socket: GreenSocket) => void);
   constructor(options?: ServerOptions | ((socket: GreenSocket) => void), connectionListener?: (socket: GreenSocket) => void) {
     super(options as net.ServerOpts, connectionListener as (socket: net.Socket) => void);
-    if (typeof options === 'object' && options !== null && options.fibers !== undefined) {
-      if (typeof options.fibers !== 'boolean') throw new InvalidArgTypeError('options.fibers', 'of type boolean', options.fibers);
-      (this as { [kFibers]?: boolean })[kFibers] = options.fibers;
-    }
+    setFibersOption(this, options);
   }
 
   override emit(event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'connection' && args[0] instanceof net.Socket) {
-      blocking(args[0]);
-      if (divertToFiber(this, event, args)) return true;
-    }
-    return super.emit(event, ...args);
+    return emitConnection(this, event, args, 'connection', net.Socket) || super.emit(event, ...args);
   }
 
   /** listen(...args), blocking the fiber until listening (throws EADDRINUSE...). */

@@ -21,7 +21,7 @@ import { Fiber, joinAll, killAll } from './fiber.js';
 import { hub, type Switchable } from './hub.js';
 import { Group, Pool } from './pool.js';
 import { Queue } from './queue.js';
-import { adopt, blocking, waitForEvent, type BlockingSocket, type SocketBlockOptions, type SocketMethods } from './sockets.js';
+import { blocking, waitForEvent, type BlockingSocket, type SocketBlockOptions, type SocketMethods } from './sockets.js';
 
 /** A socket handed to blocking-style code: a node socket with the blocking methods. */
 export type GreenSocket = net.Socket & SocketMethods;
@@ -161,6 +161,31 @@ let warnedNoFiber = false;
 export function divertToFiber(server: FiberServer, event: string, args: unknown[]): boolean {
   if (server[kFibers] === false || insideOwnFiber(server, event) || server.listenerCount(event) === 0) return false;
   return emitInFiber(server, event, args);
+}
+
+/** The `fibers` option of greenstack's Server classes (net, tls): false opts a server out. */
+export function setFibersOption(server: net.Server, options: unknown): void {
+  if (typeof options !== 'object' || options === null) return;
+  const fibers = (options as { fibers?: unknown }).fibers;
+  if (fibers === undefined) return;
+  if (typeof fibers !== 'boolean') throw new InvalidArgTypeError('options.fibers', 'of type boolean', fibers);
+  (server as FiberServer)[kFibers] = fibers;
+}
+
+/**
+ * emit() of greenstack's Server classes: the user-facing connection event's socket
+ * gets the blocking methods, and its listeners run in a fiber. True if handled.
+ */
+export function emitConnection(
+  server: net.Server,
+  event: string | symbol,
+  args: unknown[],
+  connectionEvent: FiberEvent,
+  Socket: typeof net.Socket,
+): boolean {
+  if (event !== connectionEvent || !(args[0] instanceof Socket)) return false;
+  blocking(args[0]);
+  return divertToFiber(server, event, args);
 }
 
 // --- Patch mode: node's own servers ------------------------------------------------

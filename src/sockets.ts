@@ -270,11 +270,6 @@ function giveBack(sock: BlockingSocket, chunk: Chunk): void {
   else sock.unshift(chunk);
 }
 
-function concat(a: Chunk, b: Chunk): Chunk {
-  if (typeof a === 'string') return a + (b as string);
-  return Buffer.concat([a, b as Buffer]);
-}
-
 function validateMax(name: string, value: unknown, allowZero: boolean): number {
   if (typeof value !== 'number') throw new InvalidArgTypeError(name, 'of type number', value);
   if (value === Infinity) return value;

@@ -5,12 +5,11 @@
 // 'secureConnection' listeners run in a fiber per connection, and connectSync().
 import * as tls from 'node:tls';
 import { first, park, type CooperativeModule } from './cooperative.js';
-import { BlockingInHubError, InvalidArgTypeError } from './errors.js';
+import { BlockingInHubError } from './errors.js';
 import { hub } from './hub.js';
 import { connectArgs } from './net.js';
-import { acceptSync, divertToFiber, kFibers, listenSync, patchServers, unpatchServers } from './servers.js';
+import { acceptSync, emitConnection, listenSync, patchServers, setFibersOption, unpatchServers } from './servers.js';
 import {
-  adopt,
   blocking,
   installSocketMethods,
   uninstallSocketMethods,
@@ -66,18 +65,11 @@ export class Server extends tls.Server {
       options = {};
     }
     super(options as tls.TlsOptions, listener as (socket: tls.TLSSocket) => void);
-    if (options?.fibers !== undefined) {
-      if (typeof options.fibers !== 'boolean') throw new InvalidArgTypeError('options.fibers', 'of type boolean', options.fibers);
-      (this as { [kFibers]?: boolean })[kFibers] = options.fibers;
-    }
+    setFibersOption(this, options);
   }
 
   override emit(event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'secureConnection' && args[0] instanceof tls.TLSSocket) {
-      blocking(args[0]);
-      if (divertToFiber(this, event, args)) return true;
-    }
-    return super.emit(event, ...args);
+    return emitConnection(this, event, args, 'secureConnection', tls.TLSSocket) || super.emit(event, ...args);
   }
 
   listenSync(...args: unknown[]): this {

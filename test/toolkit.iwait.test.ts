@@ -21,7 +21,6 @@ import { settle } from './helpers/toolkit.js';
 
 checkLeaks(test);
 
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test.serial('iwait yields fibers, events and results in the order they become ready', async (t) => {
   const ev = new Event();

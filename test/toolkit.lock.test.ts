@@ -20,7 +20,6 @@ import { runFixture } from './helpers/subprocess.js';
 
 checkLeaks(test);
 
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test.serial('Lock: mutual exclusion; owner is the fiber; FIFO among waiters', async (t) => {
   const lock = new Lock();
