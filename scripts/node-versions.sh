@@ -75,7 +75,9 @@ gs_build() {
   cp -p "$GS_ROOT/binding.gyp" "$work/"
   cp -rp "$GS_ROOT/native" "$work/native"
   gs_log "building for Node $("$node" --version) (ABI $abi) with headers from $dir"
-  (cd "$work" &&
+  # Under `npm run`, npm exports its config (npm_config_nodedir=/usr here), which node-gyp
+  # prefers to --nodedir: that would build every prebuild for the system Node's ABI.
+  (cd "$work" && unset npm_config_nodedir npm_config_target npm_config_runtime npm_config_dist_url &&
     "$node" "$gyp" configure --nodedir="$dir" --loglevel=warn &&
     "$node" "$gyp" build --nodedir="$dir" --loglevel=warn -j 2) >&2 || return 1
   out="$GS_ROOT/prebuilds/$plat/greenstack.abi$abi.node"

@@ -1,4 +1,6 @@
 // cooperative.ts: the declaration each cooperative module exports for the patcher, and park(), which blocks a fiber on a callback-style call.
+import { executionAsyncResource } from 'node:async_hooks';
+import { activeBackend } from './backend.js';
 import { hub } from './hub.js';
 import { Waiter } from './waiter.js';
 
@@ -71,6 +73,34 @@ export function park<T>(
     else if (w.delivered) discard?.(value as T);
     throw err;
   }
+}
+
+/**
+ * Runs fn on the hub's own OS thread and hands its result (or error) to the calling
+ * fiber, which blocks meanwhile. For Node APIs that keep per-OS-thread state: on the
+ * carrier backend a fiber runs on a thread of its own, and Node 24 aborts when
+ * tls.createSecureContext({ ca }) is used from two threads. On the hub, on the fast
+ * backend (one thread), or inside an async scope the fiber opened (it cannot switch
+ * there), fn simply runs in place.
+ */
+export function onHubThread<T>(what: string, fn: () => T): T {
+  const f = hub.current;
+  if (f === null || activeBackend() === 'fast' || executionAsyncResource() !== f._scope) return fn();
+  return park(
+    what,
+    (cb) =>
+      hub.runCallback(() => {
+        let value: T;
+        try {
+          value = fn();
+        } catch (err) {
+          cb(err);
+          return;
+        }
+        cb(null, value);
+      }),
+    first<T>,
+  );
 }
 
 /** The first callback result (most Node callbacks: `(err, value)`). */

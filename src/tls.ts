@@ -4,7 +4,7 @@
 // blocking methods), connect() returning such sockets, Server/createServer whose
 // 'secureConnection' listeners run in a fiber per connection, and connectSync().
 import * as tls from 'node:tls';
-import { first, park, type CooperativeModule } from './cooperative.js';
+import { onHubThread, type CooperativeModule } from './cooperative.js';
 import { BlockingInHubError } from './errors.js';
 import { hub } from './hub.js';
 import { connectArgs } from './net.js';
@@ -114,28 +114,22 @@ export function connectSync(options: ConnectSyncOptions): GreenTLSSocket;
 export function connectSync(...args: unknown[]): GreenTLSSocket {
   const { timeout, signal, ...options } = connectArgs(args);
   if (hub.current === null) throw new BlockingInHubError('tls.connectSync()');
-  // The secure context is made on the hub's thread: Node 24 aborts when one
-  // (ca: ...) is made on a fiber's carrier thread after the hub made one.
-  if (options.secureContext === undefined) {
-    options.secureContext = park(
-      'tls.connectSync()',
-      (cb) =>
-        hub.runCallback(() => {
-          let context: tls.SecureContext;
-          try {
-            context = tls.createSecureContext(options as tls.SecureContextOptions);
-          } catch (err) {
-            cb(err);
-            return;
-          }
-          cb(null, context);
-        }),
-      first,
-    );
-  }
+  if (options.secureContext === undefined) options.secureContext = createSecureContext(options as tls.SecureContextOptions);
   const sock = blocking(tls.connect(options as tls.ConnectionOptions));
   waitForEvent(sock, 'secureConnect', { timeout, signal }, 'tls.connectSync()', () => sock.destroy(), connectSync);
   return sock;
+}
+
+const originalCreateSecureContext = tls.createSecureContext;
+
+/**
+ * tls.createSecureContext(), made on the hub's OS thread when called in a fiber on
+ * a carrier: Node 24 keeps per-thread state there and aborts (CleanupQueue::Add)
+ * once contexts with `ca` are made on two threads. Patch mode installs it on
+ * node:tls, where tls.connect() and https agents look it up.
+ */
+export function createSecureContext(options?: tls.SecureContextOptions): tls.SecureContext {
+  return onHubThread('tls.createSecureContext()', () => originalCreateSecureContext(options));
 }
 
 /**
@@ -146,7 +140,7 @@ export function connectSync(...args: unknown[]): GreenTLSSocket {
  */
 export const cooperative: CooperativeModule = {
   module: 'tls',
-  implements: {},
+  implements: { createSecureContext },
   afterPatch() {
     installSocketMethods(tls.TLSSocket.prototype);
     patchServers('tls');
