@@ -1,9 +1,10 @@
 // stdlib.crypto.test.ts: greenstack/crypto: same bytes and errors in a fiber, every *Sync with a twin covered, work moved off the hub.
 import crypto = require('node:crypto');
 import test from 'ava';
-import { sleep, spawn, Timeout, TimeoutError } from 'greenstack';
+import { spawn, Timeout, TimeoutError } from 'greenstack';
 import * as green from 'greenstack/crypto';
 import { checkLeaks } from './helpers/leaks.js';
+import { whileTicking } from './helpers/ticker.js';
 
 checkLeaks(test);
 
@@ -125,22 +126,9 @@ test.serial('the declared list covers every *Sync function of node:crypto that h
 });
 
 test.serial('scrypt runs on the threadpool: other fibers keep running', async (t) => {
-  let ticks = 0;
-  let done = false;
-  const ticker = spawn(() => {
-    while (!done) {
-      sleep(1);
-      ticks++;
-    }
-  });
-  const key = await spawn(() => {
-    try {
-      return green.scryptSync('pw', 'salt', 32, { N: 2 ** 16, maxmem: 256 * 1024 * 1024 });
-    } finally {
-      done = true;
-    }
-  });
-  await ticker;
+  const { value: key, ticks } = await whileTicking(() =>
+    green.scryptSync('pw', 'salt', 32, { N: 2 ** 16, maxmem: 256 * 1024 * 1024 }),
+  );
   t.true(key.equals(crypto.scryptSync('pw', 'salt', 32, { N: 2 ** 16, maxmem: 256 * 1024 * 1024 })));
   t.true(ticks >= 3, `the ticker ran ${ticks} times`);
 });

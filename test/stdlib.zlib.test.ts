@@ -2,9 +2,10 @@
 import zlib = require('node:zlib');
 import * as crypto from 'node:crypto';
 import test from 'ava';
-import { sleep, spawn } from 'greenstack';
+import { spawn } from 'greenstack';
 import * as green from 'greenstack/zlib';
 import { checkLeaks } from './helpers/leaks.js';
+import { whileTicking } from './helpers/ticker.js';
 
 checkLeaks(test);
 
@@ -117,22 +118,9 @@ test.serial('the declared list covers every *Sync function of node:zlib', (t) =>
 
 test.serial('a big compression runs on the threadpool: other fibers keep running', async (t) => {
   const big = crypto.randomBytes(8 * 1024 * 1024);
-  let ticks = 0;
-  let done = false;
-  const ticker = spawn(() => {
-    while (!done) {
-      sleep(1);
-      ticks++;
-    }
-  });
-  const packed = await spawn(() => {
-    try {
-      return green.brotliCompressSync(big, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } });
-    } finally {
-      done = true;
-    }
-  });
-  await ticker;
+  const { value: packed, ticks } = await whileTicking(() =>
+    green.brotliCompressSync(big, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } }),
+  );
   t.true(zlib.brotliDecompressSync(packed).equals(big));
   t.true(ticks >= 3, `the ticker ran ${ticks} times during the compression`);
 });
