@@ -130,7 +130,7 @@ for major in "${majors[@]}"; do
   (cd "$APP" && PATH="$NPATH" timeout 120 node check.cjs) ||
     ko "Node $major: check.cjs exited with an error"
   (cd "$APP" && PATH="$NPATH" timeout 120 node check.mjs) || ko "Node $major: check.mjs exited with an error"
-  if [[ -f "$APP/node_modules/greenstack/dist/cli.js" ]]; then
+  if [[ -f "$APP/node_modules/greenstack/dist/patch/cli.js" ]]; then
     out="$(cd "$APP" && PATH="$NPATH" timeout 120 npx --no-install greenstack hello.js 2>&1)"
     if [[ $? -eq 0 && "$out" == *"hello from a fiber"* ]]; then
       ok "Node $major: npx greenstack hello.js"
@@ -138,7 +138,7 @@ for major in "${majors[@]}"; do
       ko "Node $major: npx greenstack hello.js: $out"
     fi
   else
-    echo "!!!! SKIPPED: Node $major: npx greenstack: dist/cli.js is not in the package yet (src/cli.ts not written)"
+    echo "!!!! SKIPPED: Node $major: npx greenstack: dist/patch/cli.js is not in the package yet (src/patch/cli.ts not written)"
   fi
 done
 

@@ -6,8 +6,8 @@ const { SCRIPT_PRELUDE, runFresh } = require('./_util.js');
 const DIST = path.join(__dirname, '..', 'dist');
 const prelude = `
 ${SCRIPT_PRELUDE}const g = require(DIST + '/index.js');
-const { binding, backendStatus } = require(DIST + '/internal.js');
-const { ensureStarted } = require(DIST + '/runtime.js');
+const { binding, backendStatus } = require(DIST + '/core/internal.js');
+const { ensureStarted } = require(DIST + '/core/runtime.js');
 const report = (o) => console.log(JSON.stringify({ ...o, backend: g.runtimeStats().backend, reason: backendStatus().reason }));
 `;
 

@@ -10,9 +10,9 @@ const DIST = path.join(__dirname, '..', 'dist');
 // and from inside a fiber (there each run() goes through the hub: two round trips), the
 // raw native round trip (resume + suspend, no JS bookkeeping), and an ES generator.
 const script = `
-${SCRIPT_PRELUDE}const Fiber = require(DIST + '/fibers.js');
-const { binding } = require(DIST + '/internal.js');
-const { ensureStarted } = require(DIST + '/runtime.js');
+${SCRIPT_PRELUDE}const Fiber = require(DIST + '/compat/fibers.js');
+const { binding } = require(DIST + '/core/internal.js');
+const { ensureStarted } = require(DIST + '/core/runtime.js');
 const N = 5000, BATCHES = 15;
 // Microseconds per call of step(), over n calls.
 const time = (n, step) => { const t = now(); for (let i = 0; i < n; i++) step(); return Number(now() - t) / n / 1000; };

@@ -6,8 +6,8 @@ const { SCRIPT_PRELUDE, median, runFresh } = require('./_util.js');
 const DIST = path.join(__dirname, '..', 'dist');
 const prelude = `
 ${SCRIPT_PRELUDE}const g = require(DIST + '/index.js');
-const { binding } = require(DIST + '/internal.js');
-const { ensureStarted } = require(DIST + '/runtime.js');
+const { binding } = require(DIST + '/core/internal.js');
+const { ensureStarted } = require(DIST + '/core/runtime.js');
 const us = (t0, n) => Number(now() - t0) / n / 1000;
 `;
 

@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 // greenstack CLI entry: runs an unmodified program inside a main fiber (see src/cli.ts).
 'use strict';
-require('../dist/cli.js');
+require('../dist/patch/cli.js');

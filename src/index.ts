@@ -9,9 +9,9 @@ export {
   GreenstackError,
   InvalidSwitchError,
   TimeoutError,
-} from './errors.js';
+} from './core/errors.js';
 // greenstack/fibers and greenstack/future throw these.
-export { FiberZombieError, FutureNotReadyError, FutureResolvedError } from './errors.js';
+export { FiberZombieError, FutureNotReadyError, FutureResolvedError } from './core/errors.js';
 export {
   current,
   Fiber,
@@ -23,14 +23,14 @@ export {
   type JoinAllOptions,
   type KillOptions,
   type Link,
-} from './fiber.js';
-export { configure, runtimeStats, type RuntimeOptions, type RuntimeStats } from './runtime.js';
+} from './core/fiber.js';
+export { configure, runtimeStats, type RuntimeOptions, type RuntimeStats } from './core/runtime.js';
 // configure({ backend }) throws it while fibers are alive.
-export { BackendInUseError } from './errors.js';
-export type { BackendName } from './backend.js';
-export { Timeout, withTimeout, type WithTimeoutOptions } from './timeout.js';
-export { sleep, wait } from './wait.js';
-export { Waiter, type BlockOptions } from './waiter.js';
+export { BackendInUseError } from './core/errors.js';
+export type { BackendName } from './core/backend.js';
+export { Timeout, withTimeout, type WithTimeoutOptions } from './core/timeout.js';
+export { sleep, wait } from './core/wait.js';
+export { Waiter, type BlockOptions } from './core/waiter.js';
 // Cooperative toolkit (events, locks, queues, pools, fiber-local storage).
 export {
   LockNotOwnedError,
@@ -39,12 +39,12 @@ export {
   QueueShutDown,
   QueueTaskDoneError,
   SemaphoreOverReleaseError,
-} from './errors.js';
-export { Linkable, type Waitable, type WaitArg } from './linkable.js';
-export { AsyncResult, Event } from './event.js';
-export { BoundedSemaphore, Semaphore, type LockHandle } from './semaphore.js';
-export { Lock, OwnedLock, RLock } from './lock.js';
-export { Condition } from './condition.js';
+} from './core/errors.js';
+export { Linkable, type Waitable, type WaitArg } from './toolkit/linkable.js';
+export { AsyncResult, Event } from './toolkit/event.js';
+export { BoundedSemaphore, Semaphore, type LockHandle } from './toolkit/semaphore.js';
+export { Lock, OwnedLock, RLock } from './toolkit/lock.js';
+export { Condition } from './toolkit/condition.js';
 export {
   JoinableQueue,
   LifoQueue,
@@ -54,11 +54,11 @@ export {
   type PriorityQueueOptions,
   type QueueOptions,
   type QueueStore,
-} from './queue.js';
-export { Channel } from './channel.js';
-export { Group, Pool, type GroupJoinOptions, type ImapOptions } from './pool.js';
-export { iwait, iwaitAsync, waitAll, waitAllAsync, waitAny, waitAnyAsync, type IwaitOptions } from './iwait.js';
-export { FiberLocal } from './local.js';
+} from './toolkit/queue.js';
+export { Channel } from './toolkit/channel.js';
+export { Group, Pool, type GroupJoinOptions, type ImapOptions } from './toolkit/pool.js';
+export { iwait, iwaitAsync, waitAll, waitAllAsync, waitAny, waitAnyAsync, type IwaitOptions } from './toolkit/iwait.js';
+export { FiberLocal } from './toolkit/local.js';
 export {
   getOriginal,
   isAvailable,
@@ -74,8 +74,8 @@ export {
   unpatchAll,
   unpatchModule,
   type PatchOptions,
-} from './patcher.js';
-export type { CooperativeModule } from './cooperative.js';
-export { LoopExit } from './errors.js';
+} from './patch/patcher.js';
+export type { CooperativeModule } from './io/cooperative.js';
+export { LoopExit } from './core/errors.js';
 // greenstack/net, tls and http (blocking sockets and servers) throw these.
-export { IncompleteReadError, LineTooLongError, SocketClosedError } from './errors.js';
+export { IncompleteReadError, LineTooLongError, SocketClosedError } from './core/errors.js';

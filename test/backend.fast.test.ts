@@ -1,7 +1,7 @@
 // backend.fast.test.ts: the fast (user-space) backend: self-check report, core scenarios under it, fallback to carriers.
 import test from 'ava';
 import { BackendInUseError, configure, runtimeStats, spawn, sleep, wait } from 'greenstack';
-import { backendStatus } from '../dist/internal.js';
+import { backendStatus } from '../dist/core/internal.js';
 import { checkLeaks } from './helpers/leaks.js';
 import { gcStressCases, runFixture, type RunResult } from './helpers/subprocess.js';
 

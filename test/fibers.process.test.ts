@@ -6,7 +6,7 @@ import { fixturesDir, runFixture } from './helpers/subprocess.js';
 
 checkLeaks(test);
 
-const preload = path.join(fixturesDir, '..', '..', 'dist', 'fibers-preload.js');
+const preload = path.join(fixturesDir, '..', '..', 'dist', 'compat', 'fibers-preload.js');
 
 test.serial('child_process inside a Fiber: sync calls, waited-for children, a child that uses fibers (gh-20)', (t) => {
   const r = runFixture('fibers.js', { args: ['child-process'] });

@@ -2,7 +2,7 @@
 import test from 'ava';
 import { InvalidSwitchError } from 'greenstack';
 import Fiber from 'greenstack/fibers';
-import { runtimeStats } from '../dist/internal.js';
+import { runtimeStats } from '../dist/core/internal.js';
 import { checkLeaks } from './helpers/leaks.js';
 
 checkLeaks(test);

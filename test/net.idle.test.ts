@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'greenstack';
 import * as gnet from 'greenstack/net';
-import { runtimeStats } from '../dist/internal.js';
+import { runtimeStats } from '../dist/core/internal.js';
 import { checkLeaks } from './helpers/leaks.js';
 import { until } from './helpers/net.js';
 

@@ -1,7 +1,7 @@
 // echo-server-gs.js: bench echo server: greenstack StreamServer, readSync/writeSync in a fiber per connection. Prints {"port"} when listening.
 'use strict';
 const { spawn } = require('../../dist/index.js');
-const net = require('../../dist/net.js');
+const net = require('../../dist/net/net.js');
 
 const server = new net.StreamServer((sock) => {
   let chunk;

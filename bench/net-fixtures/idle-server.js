@@ -5,7 +5,7 @@ let connections = 0;
 let server;
 if (kind === 'gs') {
   const { spawn } = require('../../dist/index.js');
-  const net = require('../../dist/net.js');
+  const net = require('../../dist/net/net.js');
   server = new net.StreamServer((sock) => {
     connections++;
     try {

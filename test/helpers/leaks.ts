@@ -1,7 +1,7 @@
 // leaks.ts: the after-each check every test file uses: no live fiber, busy carrier, or new fd.
 import * as fs from 'node:fs';
 import type { TestFn } from 'ava';
-import { liveFibers, runtimeStats } from '../../dist/internal.js';
+import { liveFibers, runtimeStats } from '../../dist/core/internal.js';
 
 function openFds(): number {
   return fs.readdirSync('/proc/self/fd').length;

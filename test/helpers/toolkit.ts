@@ -1,5 +1,5 @@
 // toolkit.ts: helpers for the toolkit tests: wait until spawned or woken fibers have run up to their next park.
-import { liveFibers, runtimeStats } from '../../dist/internal.js';
+import { liveFibers, runtimeStats } from '../../dist/core/internal.js';
 
 /**
  * Resolves once every live fiber is suspended (parked or sleeping) on two hub turns

@@ -7,9 +7,9 @@ import {
   TimeoutError,
   validateFunction,
   validateOptions,
-} from './errors.js';
-import { Fiber, killAll, type KillOptions } from './fiber.js';
-import { hub } from './hub.js';
+} from '../core/errors.js';
+import { Fiber, killAll, type KillOptions } from '../core/fiber.js';
+import { hub } from '../core/hub.js';
 import {
   AsyncWaiter,
   isPoll,

@@ -9,22 +9,22 @@
 import fs = require('node:fs');
 import Module = require('node:module');
 import path = require('node:path');
-import { InvalidArgTypeError, InvalidArgValueError, validateOptions } from './errors.js';
-import type { CooperativeModule } from './cooperative.js';
+import { InvalidArgTypeError, InvalidArgValueError, validateOptions } from '../core/errors.js';
+import type { CooperativeModule } from '../io/cooperative.js';
 
 /**
  * The builtins the patcher can patch, in patch order, and the greenstack module
  * that declares the replacements for each. A new cooperative module adds a line.
  */
 const MODULES: ReadonlyArray<readonly [name: string, file: string]> = [
-  ['fs', './fs.js'],
-  ['child_process', './child_process.js'],
-  ['zlib', './zlib.js'],
-  ['crypto', './crypto.js'],
-  ['net', './net.js'],
-  ['tls', './tls.js'],
-  ['http', './http.js'],
-  ['https', './https.js'],
+  ['fs', '../io/fs.js'],
+  ['child_process', '../io/child_process.js'],
+  ['zlib', '../io/zlib.js'],
+  ['crypto', '../io/crypto.js'],
+  ['net', '../net/net.js'],
+  ['tls', '../net/tls.js'],
+  ['http', '../net/http.js'],
+  ['https', '../net/https.js'],
 ];
 
 /** The names patchAll() knows (some may not be available in this build). */
@@ -46,7 +46,7 @@ interface State {
 }
 
 const states = new Map<string, State>();
-const dist = __dirname + path.sep;
+const dist = path.join(__dirname, '..') + path.sep;
 // Captured before anything is patched: the scan below reads sources with it.
 const readFileSync = fs.readFileSync;
 const statSync = fs.statSync;

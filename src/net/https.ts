@@ -2,7 +2,7 @@
 //
 // Not a public entry point (package.json has no ./https): https servers get
 // fibers per request from patch mode; greenstack/http's Server covers plain http.
-import type { CooperativeModule } from './cooperative.js';
+import type { CooperativeModule } from '../io/cooperative.js';
 import { patchServers, unpatchServers } from './servers.js';
 
 export const cooperative: CooperativeModule = {

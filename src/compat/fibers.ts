@@ -18,10 +18,10 @@ import {
   InvalidArgValueError,
   InvalidSwitchError,
   validateFunction,
-} from './errors.js';
-import { Fiber as GreenFiber } from './fiber.js';
-import { hub, type Switchable } from './hub.js';
-import { configure } from './runtime.js';
+} from '../core/errors.js';
+import { Fiber as GreenFiber } from '../core/fiber.js';
+import { hub, type Switchable } from '../core/hub.js';
+import { configure } from '../core/runtime.js';
 
 // node-fibers passes values of any type through run() and yield().
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

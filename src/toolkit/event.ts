@@ -1,5 +1,5 @@
 // event.ts: Event (a flag fibers and promises wait on) and AsyncResult (a one-shot value or error, thenable).
-import { TimeoutError } from './errors.js';
+import { TimeoutError } from '../core/errors.js';
 import { AsyncWaiter, isPoll, Linkable, park, parseWait, WaitList, type WaitArg } from './linkable.js';
 
 const FALSE = () => false;

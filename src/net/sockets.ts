@@ -14,7 +14,7 @@
 import type * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import { restack } from './cooperative.js';
+import { restack } from '../io/cooperative.js';
 import {
   ConcurrentUseError,
   IncompleteReadError,
@@ -26,9 +26,9 @@ import {
   validateMs,
   validateOptions,
   validateSignal,
-} from './errors.js';
-import { hub, type Switchable } from './hub.js';
-import { Waiter } from './waiter.js';
+} from '../core/errors.js';
+import { hub, type Switchable } from '../core/hub.js';
+import { Waiter } from '../core/waiter.js';
 
 /** `timeout` (ms for the whole call; 0 polls: never parks) and `signal`, as every blocking call takes. */
 export interface SocketBlockOptions {

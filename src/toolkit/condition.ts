@@ -6,8 +6,8 @@ import {
   InvalidArgValueError,
   LockNotOwnedError,
   validateFunction,
-} from './errors.js';
-import { hub } from './hub.js';
+} from '../core/errors.js';
+import { hub } from '../core/hub.js';
 import { AsyncWaiter, isPoll, parseWait, WaitList, Waiter, type Owner, type WaitArg } from './linkable.js';
 import { OwnedLock, RLock } from './lock.js';
 import type { LockHandle } from './semaphore.js';

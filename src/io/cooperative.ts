@@ -1,8 +1,8 @@
 // cooperative.ts: the declaration each cooperative module exports for the patcher, and park(), which blocks a fiber on a callback-style call.
 import { executionAsyncResource } from 'node:async_hooks';
-import { activeBackend } from './backend.js';
-import { hub } from './hub.js';
-import { Waiter } from './waiter.js';
+import { activeBackend } from '../core/backend.js';
+import { hub } from '../core/hub.js';
+import { Waiter } from '../core/waiter.js';
 
 /**
  * What one cooperative module replaces in one Node builtin. The patcher

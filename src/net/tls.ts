@@ -4,9 +4,9 @@
 // blocking methods), connect() returning such sockets, Server/createServer whose
 // 'secureConnection' listeners run in a fiber per connection, and connectSync().
 import * as tls from 'node:tls';
-import { onHubThread, type CooperativeModule } from './cooperative.js';
-import { BlockingInHubError } from './errors.js';
-import { hub } from './hub.js';
+import { onHubThread, type CooperativeModule } from '../io/cooperative.js';
+import { BlockingInHubError } from '../core/errors.js';
+import { hub } from '../core/hub.js';
 import { connectArgs } from './net.js';
 import { acceptSync, emitConnection, listenSync, patchServers, setFibersOption, unpatchServers } from './servers.js';
 import {
@@ -35,7 +35,7 @@ export {
   type SocketMethods,
 } from './sockets.js';
 export { acceptSync, listenSync, StreamServer, type StreamServerOptions } from './servers.js';
-export { IncompleteReadError, LineTooLongError, SocketClosedError } from './errors.js';
+export { IncompleteReadError, LineTooLongError, SocketClosedError } from '../core/errors.js';
 
 /** tls.TLSSocket with the blocking methods (readSync, readLineSync, writeSync, ...). */
 export class TLSSocket extends tls.TLSSocket {}

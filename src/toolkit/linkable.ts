@@ -5,9 +5,9 @@ import {
   validateFunction,
   validateMs,
   validateSignal,
-} from './errors.js';
-import { hub, type Switchable } from './hub.js';
-import { LongTimer, Waiter, type BlockOptions } from './waiter.js';
+} from '../core/errors.js';
+import { hub, type Switchable } from '../core/hub.js';
+import { LongTimer, Waiter, type BlockOptions } from '../core/waiter.js';
 
 /** Who holds something: a fiber, or null for the hub (async code). */
 export type Owner = Switchable | null;

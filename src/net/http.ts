@@ -6,8 +6,8 @@
 // http.Server does the same. Blocking HTTP clients: wait(fetch(...)), or
 // greenstack/net's blocking sockets.
 import * as http from 'node:http';
-import type { CooperativeModule } from './cooperative.js';
-import { InvalidArgTypeError } from './errors.js';
+import type { CooperativeModule } from '../io/cooperative.js';
+import { InvalidArgTypeError } from '../core/errors.js';
 import { divertToFiber, kFibers, patchServers, unpatchServers } from './servers.js';
 
 export * from 'node:http';

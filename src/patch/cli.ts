@@ -11,11 +11,11 @@ import fs = require('node:fs');
 import Module = require('node:module');
 import path = require('node:path');
 import { pathToFileURL } from 'node:url';
-import { LoopExit } from './errors.js';
-import { Fiber } from './fiber.js';
+import { LoopExit } from '../core/errors.js';
+import { Fiber } from '../core/fiber.js';
 import { parsePatchList, patchAll, type PatchOptions } from './patcher.js';
-import { configure } from './runtime.js';
-import { wait } from './wait.js';
+import { configure } from '../core/runtime.js';
+import { wait } from '../core/wait.js';
 
 /** Node's exit code for bad command-line options. */
 const EXIT_BAD_OPTION = 9;
@@ -117,7 +117,7 @@ function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
 }
 
 function version(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
   return `greenstack ${pkg.version} (Node.js ${process.version})`;
 }
 
@@ -182,7 +182,7 @@ function reportUncaught(err: unknown): void {
 
 /** The first frame of a stack that is the program's (not greenstack's, not node's). */
 function programFrame(stack: string): { file: string; line: number; column: number } | null {
-  const dist = __dirname + path.sep;
+  const dist = path.join(__dirname, '..') + path.sep;
   for (const line of stack.split('\n').slice(1)) {
     const m = /\(?((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):(\d+):(\d+)\)?$/.exec(line.trim());
     if (m === null) continue;

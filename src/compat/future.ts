@@ -12,7 +12,7 @@ import {
   InvalidArgTypeError,
   InvalidArgValueError,
   validateFunction,
-} from './errors.js';
+} from '../core/errors.js';
 
 // Futures carry values of any type, as in node-fibers.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,5 +1,5 @@
 // iwait.ts: iwait/waitAny/waitAll (and async twins): wait for several fibers, events or results, yielding each as it becomes ready.
-import { InvalidArgTypeError, InvalidArgValueError, validateOptions } from './errors.js';
+import { InvalidArgTypeError, InvalidArgValueError, validateOptions } from '../core/errors.js';
 import { AsyncWaiter, parseWait, Waiter, type BlockOptions, type Waitable } from './linkable.js';
 
 export interface IwaitOptions extends BlockOptions {

@@ -8,7 +8,7 @@ import {
   QueueTaskDoneError,
   validateFunction,
   validateOptions,
-} from './errors.js';
+} from '../core/errors.js';
 import { AsyncWaiter, isPoll, park, parkAsync, parseWait, WaitList, type Parked, type WaitArg } from './linkable.js';
 
 const NONE: unique symbol = Symbol('none');

@@ -39,7 +39,7 @@ export interface NativeBinding {
   collectGarbage(): void;
 }
 
-const ROOT = path.join(__dirname, '..');
+const ROOT = path.join(__dirname, '..', '..');
 const REBUILD_COMMAND = 'npm explore greenstack -- npm run build:native';
 
 /** `engines.node` of our package.json when it is the simple `>=A <B` form. */

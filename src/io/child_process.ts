@@ -9,7 +9,7 @@ import cp = require('node:child_process');
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { inFiber, type CooperativeModule } from './cooperative.js';
-import { Waiter } from './waiter.js';
+import { Waiter } from '../core/waiter.js';
 
 export * from 'node:child_process';
 

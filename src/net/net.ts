@@ -9,9 +9,9 @@
 // methods with blocking(socket), or takes the functions (readSync(socket, ...)).
 // Node's prototypes are changed only in patch mode (cooperative.afterPatch).
 import * as net from 'node:net';
-import type { CooperativeModule } from './cooperative.js';
-import { BlockingInHubError, InvalidArgTypeError } from './errors.js';
-import { hub } from './hub.js';
+import type { CooperativeModule } from '../io/cooperative.js';
+import { BlockingInHubError, InvalidArgTypeError } from '../core/errors.js';
+import { hub } from '../core/hub.js';
 import {
   acceptSync,
   emitConnection,
@@ -57,7 +57,7 @@ export {
   type StreamHandler,
   type StreamServerOptions,
 } from './servers.js';
-export { IncompleteReadError, LineTooLongError, SocketClosedError } from './errors.js';
+export { IncompleteReadError, LineTooLongError, SocketClosedError } from '../core/errors.js';
 
 /** net.Socket with the blocking methods (readSync, readLineSync, writeSync, ...). */
 export class Socket extends net.Socket {}

@@ -1,6 +1,6 @@
 // lock.ts: Lock and RLock: a Semaphore(1) with an owner (the fiber, or the hub for async callers) that alone may release it.
-import { LockNotOwnedError } from './errors.js';
-import { hub } from './hub.js';
+import { LockNotOwnedError } from '../core/errors.js';
+import { hub } from '../core/hub.js';
 import type { Owner } from './linkable.js';
 import { Semaphore } from './semaphore.js';
 

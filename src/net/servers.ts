@@ -15,12 +15,12 @@ import {
   validateFunction,
   validateMs,
   validateOptions,
-} from './errors.js';
-import { Event } from './event.js';
-import { Fiber, joinAll, killAll } from './fiber.js';
-import { hub, type Switchable } from './hub.js';
-import { Group, Pool } from './pool.js';
-import { Queue } from './queue.js';
+} from '../core/errors.js';
+import { Event } from '../toolkit/event.js';
+import { Fiber, joinAll, killAll } from '../core/fiber.js';
+import { hub, type Switchable } from '../core/hub.js';
+import { Group, Pool } from '../toolkit/pool.js';
+import { Queue } from '../toolkit/queue.js';
 import { blocking, waitForEvent, type BlockingSocket, type SocketBlockOptions, type SocketMethods } from './sockets.js';
 
 /** A socket handed to blocking-style code: a node socket with the blocking methods. */

@@ -1,6 +1,6 @@
 // local.ts: FiberLocal, a value per fiber (and one for the hub), gevent.local's counterpart.
-import { validateFunction } from './errors.js';
-import { hub } from './hub.js';
+import { validateFunction } from '../core/errors.js';
+import { hub } from '../core/hub.js';
 
 // The hub's own slot (async code and hub callbacks all share it).
 const HUB_KEY = {};

@@ -5,8 +5,8 @@ import {
   SemaphoreOverReleaseError,
   TimeoutError,
   validateFunction,
-} from './errors.js';
-import { hub } from './hub.js';
+} from '../core/errors.js';
+import { hub } from '../core/hub.js';
 import {
   AsyncWaiter,
   isPoll,
