@@ -13,6 +13,7 @@ import {
   InvalidArgValueError,
   validateFunction,
 } from '../core/errors.js';
+import { nextTick } from '../core/timers.js';
 
 // Futures carry values of any type, as in node-fibers.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -88,7 +89,7 @@ function FiberFutureImpl(this: Future & FiberFutureFields, fn: AnyFunction, cont
   this.context = context;
   this.args = args;
   this.started = false;
-  process.nextTick(() => {
+  nextTick(() => {
     if (this.started) return;
     this.started = true;
     Fiber(() => {
@@ -126,7 +127,7 @@ function settle<T>(future: Future<T>): void {
     try {
       deliver(future, first, onValue);
     } catch (err) {
-      process.nextTick(() => {
+      nextTick(() => {
         throw err;
       });
     }

@@ -15,6 +15,7 @@ import { hub, Switchable } from './hub.js';
 import { binding } from './native.js';
 import { ensureStarted } from './runtime.js';
 import { Waiter, type BlockOptions } from './waiter.js';
+import { clearTimeout, setTimeout } from './timers.js';
 
 export interface FiberOptions {
   /** Shown in errors and toString(). */

@@ -3,6 +3,7 @@ import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'node:a
 import { performance } from 'node:perf_hooks';
 import { AsyncScopeError, BlockingInHubError, InvalidSwitchError } from './errors.js';
 import { binding, type FiberHandle } from './native.js';
+import { setImmediate } from './timers.js';
 
 const NONE = 0;
 const VALUE = 1;
@@ -28,6 +29,15 @@ export abstract class Switchable {
   _context: AsyncScopeRunner | undefined = undefined;
   /** @internal the async scope the hub resumed it in (the snapshot's, on context-frame builds) */
   _scope: object | undefined = undefined;
+  /** @internal depth of implicit parks (a patched *Sync call) the fiber is in */
+  _implicit = 0;
+  /** @internal depth of places where a patched call must run node's own sync function (require(), prepareStackTrace) */
+  _noPark = 0;
+  /**
+   * @internal work of this fiber's callbacks that arrived while it was parked in an
+   * implicit call: released when it blocks explicitly or ends (run to completion)
+   */
+  _held: Array<() => void> | null = null;
 }
 
 // Node 24 keeps AsyncLocalStorage state in an isolate-wide frame that
@@ -43,6 +53,11 @@ function usesContextFrames(): boolean {
 export class Hub {
   /** The fiber running now; null on the hub. */
   current: Switchable | null = null;
+  /**
+   * Above 0 while greenstack's own machinery registers listeners or callbacks from a
+   * fiber: patch mode then leaves them as they are (patch/continuations.ts).
+   */
+  untracked = 0;
 
   private readonly fibers: Array<Switchable | undefined> = [];
   private fibersHead = 0;
@@ -134,6 +149,7 @@ export class Hub {
       throw err;
     }
     if (executionAsyncResource() !== f._scope) throw new AsyncScopeError();
+    if (f._held !== null && f._implicit === 0) this.release(f);
     if (this.contextFrames) f._context = AsyncLocalStorage.snapshot();
     binding.suspend();
   }
@@ -161,6 +177,22 @@ export class Hub {
     } finally {
       this.via = null;
     }
+  }
+
+  /**
+   * Holds work for fiber f until it blocks explicitly or ends: what its own callbacks
+   * would have done while it sat in an implicit call, where node runs no callback.
+   */
+  hold(f: Switchable, work: () => void): void {
+    (f._held ??= []).push(work);
+  }
+
+  // The held work runs on the hub, in the order it arrived, after f has switched out.
+  private release(f: Switchable): void {
+    const held = f._held!;
+    f._held = null;
+    for (const work of held) this.callbacks.push(work);
+    this.arm();
   }
 
   private enqueue(f: Switchable): void {
@@ -252,7 +284,10 @@ export class Hub {
         f._context = undefined;
         done = f._resource.runInAsyncScope(() => context(() => resumeInScope(f, throws, value)));
       }
-      if (done) f._handle = null;
+      if (done) {
+        f._handle = null;
+        if (f._held !== null) this.release(f);
+      }
     } finally {
       this.current = null;
     }

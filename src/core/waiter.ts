@@ -1,6 +1,7 @@
 // waiter.ts: the one mechanism every blocking call parks a fiber on, with timeout and AbortSignal.
 import { BlockingInHubError, LoopExit, TimeoutError, validateMs, validateSignal } from './errors.js';
 import { hub, type Switchable } from './hub.js';
+import { clearTimeout, setTimeout } from './timers.js';
 
 export interface BlockOptions {
   /** Milliseconds before the call gives up with TimeoutError (Infinity: never). */

@@ -8,8 +8,9 @@
 import cp = require('node:child_process');
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
-import { inFiber, type CooperativeModule } from './cooperative.js';
+import { callbackTwins, implicitly, inFiber, machinery, type CooperativeModule } from './cooperative.js';
 import { Waiter } from '../core/waiter.js';
+import { clearTimeout, setTimeout } from '../core/timers.js';
 
 export * from 'node:child_process';
 
@@ -205,6 +206,11 @@ interface Outcome {
 /** Runs the plan's child with the async spawn() and parks the fiber until it is closed. */
 function runChild(plan: Plan): Outcome {
   const w = new Waiter<Outcome>('spawnSync()');
+  // The child's listeners and timer are machinery (cooperative.ts), the wait an implicit yield.
+  return machinery(() => startChild(plan, w))();
+}
+
+function startChild(plan: Plan, w: Waiter<Outcome>): () => Outcome {
   const child = asyncSpawn(plan.file, plan.args, plan.spawnOptions) as cp.ChildProcess;
   const chunks: Array<Buffer[] | null> = plan.stdio.map((s, i) => (i > 0 && s === 'pipe' ? [] : null));
   let total = 0;
@@ -259,8 +265,12 @@ function runChild(plan: Plan): Outcome {
       spawnargs: child.spawnargs.slice(1),
     });
   });
+  return () => awaitChild(plan, w, child, kill, timer);
+}
+
+function awaitChild(plan: Plan, w: Waiter<Outcome>, child: cp.ChildProcess, kill: () => void, timer: NodeJS.Timeout | undefined): Outcome {
   try {
-    return w.get(undefined, 'spawnSync()');
+    return implicitly(w, 'spawnSync()');
   } catch (err) {
     // The fiber was killed or timed out: the child must not outlive its call.
     if (!w.delivered && child.exitCode === null && child.signalCode === null) {
@@ -386,7 +396,7 @@ export const execFileSync: typeof cp.execFileSync = named('execFileSync', coopEx
 /** The cooperative replacements by node:child_process name: the declaration the patcher reads. */
 export const implementsSync: Readonly<Record<string, AnyFn>> = Object.freeze({ execFileSync, execSync, spawnSync });
 
-export const cooperative: CooperativeModule = { module: 'child_process', implements: implementsSync };
+export const cooperative: CooperativeModule = { module: 'child_process', implements: implementsSync, continues: callbackTwins(cp) };
 
 /** A child_process-like object: node:child_process's members with the cooperative sync functions. */
 const cpLike = Object.defineProperties({}, Object.getOwnPropertyDescriptors(cp)) as typeof cp;

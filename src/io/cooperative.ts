@@ -16,18 +16,43 @@ export interface CooperativeModule {
   readonly module: string;
   /** Properties of the builtin's exports object to replace, by name. */
   readonly implements: Readonly<Record<string, unknown>>;
+  /**
+   * Callback-last functions of the builtin (fs.stat, child_process.exec...) whose
+   * callback, given inside a fiber, continues in a fiber (patch/continuations.ts).
+   */
+  readonly continues?: readonly string[];
   /** Called once right after the properties were replaced (extra wiring a module needs). */
   readonly afterPatch?: () => void;
   /** Undoes what afterPatch did; called by unpatchModule() before the originals go back. */
   readonly beforeUnpatch?: () => void;
 }
 
+/**
+ * The async functions of a builtin that have a *Sync twin (plus extra): what a
+ * cooperative module lists as `continues`.
+ */
+export function callbackTwins(builtin: object, extra: readonly string[] = []): string[] {
+  const b = builtin as Record<string, unknown>;
+  const names = Object.keys(b).filter((n) => /^[a-z]/.test(n) && !n.endsWith('Sync') && typeof b[n] === 'function' && typeof b[`${n}Sync`] === 'function');
+  return [...names, ...extra.filter((n) => typeof b[n] === 'function')];
+}
+
 /** A Node-style completion callback. */
 export type NodeCallback = (err: unknown, ...results: unknown[]) => void;
 
-/** True when the caller runs inside a fiber (so it may block cooperatively). */
+/**
+ * True when the caller runs inside a fiber and may park there: a cooperative call
+ * that gets false runs node's own sync function. A patched call is an implicit
+ * yield, so it must not park where plain node guarantees nothing else runs:
+ * inside an async_hooks scope the fiber entered (AsyncResource.runInAsyncScope,
+ * bound functions: leaving it suspended corrupts the async id stack), and while
+ * the fiber loads a module or formats a stack trace (`_noPark`, see
+ * patch/atomic.ts): other fibers would see half-built exports, or V8's
+ * formatting state.
+ */
 export function inFiber(): boolean {
-  return hub.current !== null;
+  const f = hub.current;
+  return f !== null && f._noPark === 0 && executionAsyncResource() === f._scope;
 }
 
 /**
@@ -49,7 +74,8 @@ export function park<T>(
   const w = new Waiter<T>(what);
   let opError: unknown;
   let value: T | undefined;
-  start((err, ...results) => {
+  machinery(() => start(onDone));
+  function onDone(err: unknown, ...results: unknown[]): void {
     if (err !== null && err !== undefined) {
       opError = err;
       w.throw(err);
@@ -65,13 +91,40 @@ export function park<T>(
     }
     if (w.switch(v)) value = v;
     else discard?.(v);
-  });
+  }
   try {
-    return w.get(undefined, what);
+    return implicitly(w, what);
   } catch (err) {
     if (err === opError && opError !== undefined) restack(err, park);
     else if (w.delivered) discard?.(value as T);
     throw err;
+  }
+}
+
+/**
+ * Runs fn, which starts the operation behind a cooperative call: what it registers
+ * (listeners, callbacks) is greenstack's machinery, which patch mode leaves on the hub.
+ */
+export function machinery<T>(fn: () => T): T {
+  hub.untracked++;
+  try {
+    return fn();
+  } finally {
+    hub.untracked--;
+  }
+}
+
+/**
+ * w.get() for a cooperative call, an implicit yield: until it returns, the work of the
+ * fiber's own callbacks is held (hub.hold), as node runs no callback during a sync call.
+ */
+export function implicitly<T>(w: Waiter<T>, what: string): T {
+  const f = w.fiber;
+  f._implicit++;
+  try {
+    return w.get(undefined, what);
+  } finally {
+    f._implicit--;
   }
 }
 

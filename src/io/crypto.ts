@@ -5,7 +5,7 @@
 // each function is node:crypto's own. randomFillSync moves to the threadpool only
 // for large fills, into a private buffer copied out when the fiber gets it.
 import crypto = require('node:crypto');
-import { first, inFiber, park, viaTwin, type CooperativeModule } from './cooperative.js';
+import { callbackTwins, first, inFiber, park, viaTwin, type CooperativeModule } from './cooperative.js';
 
 export * from 'node:crypto';
 
@@ -94,7 +94,11 @@ Object.defineProperty(coop.randomFillSync, 'length', { value: originalRandomFill
 /** The cooperative replacements by node:crypto name: the declaration the patcher reads. */
 export const implementsSync: Readonly<Record<string, AnyFn>> = Object.freeze(coop);
 
-export const cooperative: CooperativeModule = { module: 'crypto', implements: implementsSync };
+export const cooperative: CooperativeModule = {
+  module: 'crypto',
+  implements: implementsSync,
+  continues: callbackTwins(crypto, ['randomBytes', 'randomInt', 'pseudoRandomBytes']),
+};
 
 export const checkPrimeSync: typeof crypto.checkPrimeSync = coop.checkPrimeSync as never;
 export const generateKeyPairSync: typeof crypto.generateKeyPairSync = coop.generateKeyPairSync as never;

@@ -10,7 +10,7 @@
 import fs = require('node:fs');
 import pathModule = require('node:path');
 import { fileURLToPath } from 'node:url';
-import { first, inFiber, park, type CooperativeModule, type NodeCallback } from './cooperative.js';
+import { callbackTwins, first, inFiber, park, type CooperativeModule, type NodeCallback } from './cooperative.js';
 
 export * from 'node:fs';
 
@@ -567,7 +567,7 @@ export const implementsSync: Readonly<Record<string, AnyFn>> = Object.freeze(
   Object.fromEntries(Object.entries(coop).filter((e): e is [string, AnyFn] => e[1] !== undefined)),
 );
 
-export const cooperative: CooperativeModule = { module: 'fs', implements: implementsSync };
+export const cooperative: CooperativeModule = { module: 'fs', implements: implementsSync, continues: callbackTwins(fs) };
 
 /** node:fs's own sync function (captured when greenstack/fs was loaded). */
 export function originalSync(name: string): AnyFn | undefined {

@@ -6,7 +6,7 @@
 // Outside a fiber each function is node:zlib's own.
 import zlib = require('node:zlib');
 import { isAnyArrayBuffer } from 'node:util/types';
-import { viaTwin, type CooperativeModule } from './cooperative.js';
+import { callbackTwins, viaTwin, type CooperativeModule } from './cooperative.js';
 
 export * from 'node:zlib';
 
@@ -67,7 +67,7 @@ for (const name of syncFunctionNames) {
 /** The cooperative replacements by node:zlib name: the declaration the patcher reads. */
 export const implementsSync: Readonly<Record<string, AnyFn>> = Object.freeze(coop);
 
-export const cooperative: CooperativeModule = { module: 'zlib', implements: implementsSync };
+export const cooperative: CooperativeModule = { module: 'zlib', implements: implementsSync, continues: callbackTwins(zlib) };
 
 export const brotliCompressSync: typeof zlib.brotliCompressSync = coop.brotliCompressSync as never;
 export const brotliDecompressSync: typeof zlib.brotliDecompressSync = coop.brotliDecompressSync as never;

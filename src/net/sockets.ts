@@ -29,6 +29,7 @@ import {
 } from '../core/errors.js';
 import { hub, type Switchable } from '../core/hub.js';
 import { Waiter } from '../core/waiter.js';
+import { nextTick } from '../core/timers.js';
 
 /** `timeout` (ms for the whole call; 0 polls: never parks) and `signal`, as every blocking call takes. */
 export interface SocketBlockOptions {
@@ -97,17 +98,27 @@ function onSocketTimeout(this: Stateful): void {
   st.writeWaiter?.throw(new TimeoutError(ms));
 }
 
+// greenstack's own listeners: patch mode leaves them on the hub (hub.untracked).
+function listen(emitter: NodeJS.EventEmitter, event: string, listener: (...args: never[]) => void): void {
+  hub.untracked++;
+  try {
+    emitter.on(event, listener as (...args: unknown[]) => void);
+  } finally {
+    hub.untracked--;
+  }
+}
+
 function state(sock: Stateful): SocketState {
   let st = sock[kState];
   if (st === undefined) {
     st = new SocketState();
     sock[kState] = st;
     // None of these change how the stream behaves: they only wake a parked fiber.
-    sock.on('end', wake);
-    sock.on('close', wake);
-    sock.on('drain', wake);
-    sock.on('finish', wake);
-    sock.on('timeout', onSocketTimeout);
+    listen(sock, 'end', wake);
+    listen(sock, 'close', wake);
+    listen(sock, 'drain', wake);
+    listen(sock, 'finish', wake);
+    listen(sock, 'timeout', onSocketTimeout);
   }
   return st;
 }
@@ -121,7 +132,7 @@ export function adopt(sock: BlockingSocket): void {
   const st = state(sock as Stateful);
   if (st.owned) return;
   st.owned = true;
-  sock.on('error', wake);
+  listen(sock, 'error', wake);
 }
 
 export function checkSocket(sock: unknown, name = 'socket'): asserts sock is BlockingSocket {
@@ -198,12 +209,12 @@ function park(sock: Stateful, st: SocketState, side: Side, opts: CallOptions, wh
     st.readWaiter = w;
     if (!st.readableAttached) {
       st.readableAttached = true;
-      sock.on('readable', wake);
+      listen(sock, 'readable', wake);
     }
   } else {
     st.writeWaiter = w;
   }
-  if (!st.owned) sock.on('error', wake);
+  if (!st.owned) listen(sock, 'error', wake);
   // The idle timer restarts per wait: an expired one is not re-armed until activity.
   if (typeof sock.timeout === 'number' && sock.timeout > 0 && typeof sock.setTimeout === 'function') {
     sock.setTimeout(sock.timeout);
@@ -221,7 +232,7 @@ function park(sock: Stateful, st: SocketState, side: Side, opts: CallOptions, wh
       // fiber is parked by then, the socket goes back to a plain stream.
       if (!st.detachScheduled) {
         st.detachScheduled = true;
-        process.nextTick(detachReadable, sock);
+        nextTick(detachReadable, sock);
       }
     } else {
       st.writeWaiter = null;
@@ -553,9 +564,9 @@ export function waitForEvent<T>(
     failure = new SocketClosedError(`${what}: closed before '${okEvent}'`);
     w.throw(failure);
   };
-  emitter.on(okEvent, onOk);
-  emitter.on('error', onError);
-  emitter.on('close', onClose);
+  listen(emitter, okEvent, onOk);
+  listen(emitter, 'error', onError);
+  listen(emitter, 'close', onClose);
   try {
     return w.get(opts.remaining(), what);
   } catch (err) {

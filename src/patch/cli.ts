@@ -16,6 +16,7 @@ import { Fiber } from '../core/fiber.js';
 import { parsePatchList, patchAll, type PatchOptions } from './patcher.js';
 import { configure } from '../core/runtime.js';
 import { wait } from '../core/wait.js';
+import { nextTick } from '../core/timers.js';
 
 /** Node's exit code for bad command-line options. */
 const EXIT_BAD_OPTION = 9;
@@ -172,7 +173,7 @@ function reportUncaught(err: unknown): void {
     process.hasUncaughtExceptionCaptureCallback() ||
     flags.some((f) => f.startsWith('--unhandled-rejections'));
   if (custom) {
-    process.nextTick(() => {
+    nextTick(() => {
       throw err;
     });
   } else {

@@ -11,6 +11,8 @@ import Module = require('node:module');
 import path = require('node:path');
 import { InvalidArgTypeError, InvalidArgValueError, validateOptions } from '../core/errors.js';
 import type { CooperativeModule } from '../io/cooperative.js';
+import { installAtomicGuards, uninstallAtomicGuards } from './atomic.js';
+import { withContinuedCallback } from './continuations.js';
 
 /**
  * The builtins the patcher can patch, in patch order, and the greenstack module
@@ -25,6 +27,8 @@ const MODULES: ReadonlyArray<readonly [name: string, file: string]> = [
   ['tls', '../net/tls.js'],
   ['http', '../net/http.js'],
   ['https', '../net/https.js'],
+  ['events', './events.js'],
+  ['timers', './timers.js'],
 ];
 
 /** The names patchAll() knows (some may not be available in this build). */
@@ -102,6 +106,14 @@ export function patchModule(name: string, options?: { warnCaptured?: boolean }):
   for (const [prop, value] of Object.entries(decl.implements)) {
     Object.defineProperty(target, prop, { value, writable: true, enumerable: true, configurable: true });
   }
+  for (const prop of decl.continues ?? []) {
+    const fn = target[prop];
+    if (typeof fn !== 'function' || originals.has(prop)) continue;
+    originals.set(prop, fn);
+    const value = withContinuedCallback(fn as (...args: unknown[]) => unknown);
+    Object.defineProperty(target, prop, { value, writable: true, enumerable: true, configurable: true });
+  }
+  if (states.size === 0) installAtomicGuards();
   states.set(name, { patched: true, originals });
   decl.afterPatch?.();
   Module.syncBuiltinESMExports();
@@ -168,6 +180,7 @@ export function unpatchModule(name: string): boolean {
     Object.defineProperty(target, prop, { value, writable: true, enumerable: true, configurable: true });
   }
   states.delete(name);
+  if (states.size === 0) uninstallAtomicGuards();
   Module.syncBuiltinESMExports();
   return true;
 }
