@@ -95,3 +95,10 @@ test('a \'data\' listener that blocks is backpressure: a 50 MiB upload is writte
   t.true(chunks > 0);
   t.deepEqual(rest, { overlapped: false, handlerInFiber: true, manyChunks: true, sameBytes: true, size: true });
 });
+
+test('patch mode: a cooperative call on the hub (after an await) is reported once per call site; BlockingInHubError names the cause', (t) => {
+  t.deepEqual(scenario('blocking-on-hub', 'preload'), {
+    warnings: [{ code: 'GREENSTACK_BLOCKING_ON_HUB', here: true }],
+    message: 'ERR_GREENSTACK_BLOCKING_IN_HUB: names await',
+  });
+});

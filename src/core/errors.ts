@@ -31,10 +31,21 @@ export class BlockingInHubError extends GreenstackError {
     super(
       'ERR_GREENSTACK_BLOCKING_IN_HUB',
       `${what} blocks, and the hub (Node's main event loop) must never block. ` +
-        'Call it inside a fiber (spawn(fn), or run the program with `greenstack app.js`), ' +
-        'or use its async twin from async code.',
+        (patchModeHint
+          ? 'The program runs in patch mode, so this is most likely code after an `await` (a promise ' +
+            'continuation), which runs on the hub, outside any fiber: call it before the first await, ' +
+            'inside spawn(fn), or use its async twin there.'
+          : 'Call it inside a fiber (spawn(fn), or run the program with `greenstack app.js`), ' +
+            'or use its async twin from async code.'),
     );
   }
+}
+
+let patchModeHint = false;
+
+/** @internal Patch mode is on: BlockingInHubError names the likely cause (code after an await). */
+export function setPatchModeHint(on: boolean): void {
+  patchModeHint = on;
 }
 
 /** The default reason a fiber is killed with. A fiber that ends with it counts as successful. */

@@ -11,6 +11,7 @@ import {
   validateMs,
   validateOptions,
 } from './errors.js';
+import type { AsyncResource } from 'node:async_hooks';
 import { hub, Switchable } from './hub.js';
 import { binding } from './native.js';
 import { ensureStarted } from './runtime.js';
@@ -71,8 +72,8 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
   private unhandled: Promise<never> | undefined;
   private startTimer: NodeJS.Timeout | undefined;
 
-  constructor(fn: AnyFn<T>, options?: FiberOptions & { args?: unknown[] }) {
-    super();
+  constructor(fn: AnyFn<T>, options?: FiberOptions & { args?: unknown[] }, resource?: AsyncResource) {
+    super(resource);
     validateFunction('fn', fn);
     const opts = validateOptions('options', options);
     if (opts.name !== undefined && typeof opts.name !== 'string') {
@@ -303,7 +304,7 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
     this.state = DEAD;
     this.result = result;
     this.failed = failed;
-    this._resource.emitDestroy();
+    if (this._ownResource) this._resource.emitDestroy();
     const { joiners, links } = this;
     this.joiners = null;
     this.links = null;

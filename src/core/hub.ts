@@ -13,6 +13,8 @@ const NO_DEFERRED: unique symbol = Symbol('none');
 const SLICE_MS = 2;
 
 type AsyncScopeRunner = <R>(fn: () => R) => R;
+// Node's own, captured before patch mode can replace it (patch/async_hooks.ts).
+const runInScope = AsyncResource.prototype.runInAsyncScope;
 
 /**
  * What the hub needs of a fiber. Fiber extends it; nothing else does.
@@ -20,7 +22,18 @@ type AsyncScopeRunner = <R>(fn: () => R) => R;
  */
 export abstract class Switchable {
   /** @internal */ _handle: FiberHandle | null = null;
-  /** @internal */ readonly _resource = new AsyncResource('greenstack.Fiber', { requireManualDestroy: true });
+  /**
+   * @internal the async resource the hub resumes the fiber in: its own, or one it
+   * borrowed (patch mode runs a fiber's runInAsyncScope(fn) as a fiber in that scope)
+   */
+  readonly _resource: AsyncResource;
+  /** @internal _resource was made for this fiber (it emits its destroy) */
+  readonly _ownResource: boolean;
+
+  constructor(resource?: AsyncResource) {
+    this._ownResource = resource === undefined;
+    this._resource = resource ?? new AsyncResource('greenstack.Fiber', { requireManualDestroy: true });
+  }
   /** @internal pending resume: NONE, VALUE or THROW */ _mode = NONE;
   /** @internal */ _value: unknown = undefined;
   /** @internal a Timeout/abort that lost the race to a wake-up, thrown at the next switch */
@@ -273,16 +286,15 @@ export class Hub {
     f._value = undefined;
     if (mode === NONE || f._handle === null) return;
     if (this.current !== null) throw new InvalidSwitchError('the hub resumed a fiber from inside a fiber');
-    this.current = f;
     const throws = mode === THROW;
     try {
       const context = f._context;
       let done: boolean;
       if (context === undefined) {
-        done = f._resource.runInAsyncScope(resumeInScope, null, f, throws, value);
+        done = runInScope.call(f._resource, resumeInScope, null, f, throws, value) as boolean;
       } else {
         f._context = undefined;
-        done = f._resource.runInAsyncScope(() => context(() => resumeInScope(f, throws, value)));
+        done = runInScope.call(f._resource, () => context(() => resumeInScope(f, throws, value))) as boolean;
       }
       if (done) {
         f._handle = null;
@@ -296,7 +308,9 @@ export class Hub {
 
 // Runs inside the fiber's async scope: records that scope (switchOut checks the
 // fiber blocks in the same one) and switches into the fiber.
+// The fiber becomes current only here, inside its scope: entering the scope is the hub's.
 function resumeInScope(f: Switchable, throws: boolean, value: unknown): boolean {
+  hub.current = f;
   f._scope = executionAsyncResource();
   return binding.resume(f._handle!, throws ? value : undefined, throws);
 }

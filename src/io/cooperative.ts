@@ -1,5 +1,7 @@
 // cooperative.ts: the declaration each cooperative module exports for the patcher, and park(), which blocks a fiber on a callback-style call.
 import { executionAsyncResource } from 'node:async_hooks';
+import * as path from 'node:path';
+import { liveFibers } from '../core/fiber.js';
 import { activeBackend } from '../core/backend.js';
 import { hub } from '../core/hub.js';
 import { Waiter } from '../core/waiter.js';
@@ -52,7 +54,41 @@ export type NodeCallback = (err: unknown, ...results: unknown[]) => void;
  */
 export function inFiber(): boolean {
   const f = hub.current;
-  return f !== null && f._noPark === 0 && executionAsyncResource() === f._scope;
+  if (f === null) {
+    if (reportOnHub && liveFibers() > 0) reportHubCall();
+    return false;
+  }
+  return f._noPark === 0 && executionAsyncResource() === f._scope;
+}
+
+let reportOnHub = false;
+const reportedSites = new Set<string>();
+const MAX_REPORTED_SITES = 20;
+const dist = path.join(__dirname, '..') + path.sep;
+
+/** Patch mode: report cooperative calls made on the hub while fibers are alive. */
+export function reportCallsOnHub(on: boolean): void {
+  reportOnHub = on;
+}
+
+// A cooperative call on the hub runs node's sync function and stalls every fiber.
+// In patch mode that is almost always code after an `await` (promise continuations
+// run on the hub): say so once per call site, on stderr, with the stack.
+function reportHubCall(): void {
+  if (reportedSites.size >= MAX_REPORTED_SITES) return;
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder, inFiber);
+  const frames = (holder.stack ?? '').split('\n').slice(1);
+  const site = frames.find((l) => !l.includes(dist) && !l.includes('(node:')) ?? frames[0] ?? '?';
+  if (reportedSites.has(site)) return;
+  reportedSites.add(site);
+  process.emitWarning(
+    `a cooperative call ran on the hub, outside any fiber, and blocked ${liveFibers()} fiber(s) meanwhile. ` +
+      'In patch mode this is most likely code after an `await` (promise continuations cannot be moved into a ' +
+      'fiber): make the call before the first await, inside spawn(fn), or use its async twin there.\n' +
+      frames.join('\n'),
+    { type: 'GreenstackWarning', code: 'GREENSTACK_BLOCKING_ON_HUB' },
+  );
 }
 
 /**

@@ -9,8 +9,8 @@
 import fs = require('node:fs');
 import Module = require('node:module');
 import path = require('node:path');
-import { InvalidArgTypeError, InvalidArgValueError, validateOptions } from '../core/errors.js';
-import type { CooperativeModule } from '../io/cooperative.js';
+import { InvalidArgTypeError, InvalidArgValueError, setPatchModeHint, validateOptions } from '../core/errors.js';
+import { reportCallsOnHub, type CooperativeModule } from '../io/cooperative.js';
 import { installAtomicGuards, uninstallAtomicGuards } from './atomic.js';
 import { withContinuedCallback } from './continuations.js';
 
@@ -27,6 +27,7 @@ const MODULES: ReadonlyArray<readonly [name: string, file: string]> = [
   ['tls', '../net/tls.js'],
   ['http', '../net/http.js'],
   ['https', '../net/https.js'],
+  ['async_hooks', './async_hooks.js'],
   ['events', './events.js'],
   ['timers', './timers.js'],
 ];
@@ -113,7 +114,11 @@ export function patchModule(name: string, options?: { warnCaptured?: boolean }):
     const value = withContinuedCallback(fn as (...args: unknown[]) => unknown);
     Object.defineProperty(target, prop, { value, writable: true, enumerable: true, configurable: true });
   }
-  if (states.size === 0) installAtomicGuards();
+  if (states.size === 0) {
+    installAtomicGuards();
+    reportCallsOnHub(true);
+    setPatchModeHint(true);
+  }
   states.set(name, { patched: true, originals });
   decl.afterPatch?.();
   Module.syncBuiltinESMExports();
@@ -180,7 +185,11 @@ export function unpatchModule(name: string): boolean {
     Object.defineProperty(target, prop, { value, writable: true, enumerable: true, configurable: true });
   }
   states.delete(name);
-  if (states.size === 0) uninstallAtomicGuards();
+  if (states.size === 0) {
+    uninstallAtomicGuards();
+    reportCallsOnHub(false);
+    setPatchModeHint(false);
+  }
   Module.syncBuiltinESMExports();
   return true;
 }
