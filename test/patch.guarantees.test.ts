@@ -102,3 +102,11 @@ test('patch mode: a cooperative call on the hub (after an await) is reported onc
     message: 'ERR_GREENSTACK_BLOCKING_IN_HUB: names await',
   });
 });
+
+test('\'exit\' handlers that process.exit() runs in a fiber do not park: no other fiber runs after exit()', (t) => {
+  t.deepEqual(scenario('exit-handler'), { content: 'written at exit', othersRan: false });
+});
+
+test('dns callbacks given in a fiber continue in a fiber', (t) => {
+  t.deepEqual(scenario('dns-callback', 'preload'), { err: null, inFiber: true });
+});

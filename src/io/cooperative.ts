@@ -50,7 +50,8 @@ export type NodeCallback = (err: unknown, ...results: unknown[]) => void;
  * bound functions: leaving it suspended corrupts the async id stack), and while
  * the fiber loads a module or formats a stack trace (`_noPark`, see
  * patch/atomic.ts): other fibers would see half-built exports, or V8's
- * formatting state.
+ * formatting state; and once the process is exiting ('exit' handlers run
+ * synchronously and the loop never turns again).
  */
 export function inFiber(): boolean {
   const f = hub.current;
@@ -58,8 +59,14 @@ export function inFiber(): boolean {
     if (reportOnHub && liveFibers() > 0) reportHubCall();
     return false;
   }
-  return f._noPark === 0 && executionAsyncResource() === f._scope;
+  return f._noPark === 0 && !exiting && executionAsyncResource() === f._scope;
 }
+
+let exiting = false;
+// First of all 'exit' listeners, so the user's own handlers already see it.
+process.prependListener('exit', () => {
+  exiting = true;
+});
 
 let reportOnHub = false;
 const reportedSites = new Set<string>();

@@ -27,6 +27,7 @@ const MODULES: ReadonlyArray<readonly [name: string, file: string]> = [
   ['tls', '../net/tls.js'],
   ['http', '../net/http.js'],
   ['https', '../net/https.js'],
+  ['dns', '../io/dns.js'],
   ['async_hooks', './async_hooks.js'],
   ['events', './events.js'],
   ['timers', './timers.js'],
