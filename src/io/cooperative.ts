@@ -86,8 +86,9 @@ function reportHubCall(): void {
   const holder: { stack?: string } = {};
   Error.captureStackTrace(holder, inFiber);
   const frames = (holder.stack ?? '').split('\n').slice(1);
-  const site = frames.find((l) => !l.includes(dist) && !l.includes('(node:')) ?? frames[0] ?? '?';
-  if (reportedSites.has(site)) return;
+  // The caller: node's own use (console on a piped stdout, the module loader) is not reported.
+  const site = frames.find((l) => !l.includes(dist));
+  if (site === undefined || /\(node:|at node:/.test(site) || reportedSites.has(site)) return;
   reportedSites.add(site);
   process.emitWarning(
     `a cooperative call ran on the hub, outside any fiber, and blocked ${liveFibers()} fiber(s) meanwhile. ` +
