@@ -110,3 +110,7 @@ test('\'exit\' handlers that process.exit() runs in a fiber do not park: no othe
 test('dns callbacks given in a fiber continue in a fiber', (t) => {
   t.deepEqual(scenario('dns-callback', 'preload'), { err: null, inFiber: true });
 });
+
+test('the CLI program\'s own top level still parks on patched calls (only the modules it requires load atomically)', (t) => {
+  t.deepEqual(scenario('main-top-level-parks'), { othersRan: true });
+});

@@ -22,6 +22,23 @@ interface ModuleInternals {
 const M = Module as unknown as ModuleInternals;
 
 let installed = false;
+let mainFiber: Switchable | null = null;
+let mainStarted = false;
+
+/**
+ * The CLI: loads the program's main module in the calling (main) fiber with fn. The
+ * main module's own top level may park on implicit calls; the modules it requires
+ * load atomically, as every module does.
+ */
+export function loadMainModule<T>(fn: () => T): T {
+  mainFiber = hub.current;
+  mainStarted = false;
+  try {
+    return fn();
+  } finally {
+    mainFiber = null;
+  }
+}
 let originalLoad: ModuleInternals['_load'];
 let originalProtoLoad: ModuleInternals['prototype']['load'];
 let prepareDescriptor: PropertyDescriptor | undefined;
@@ -37,6 +54,11 @@ const waiters = new Map<object, Array<Waiter<void>>>();
 function patchedLoad(this: unknown, request: string, parent: unknown, isMain: boolean): unknown {
   const f = hub.current;
   if (f === null) return originalLoad.call(this, request, parent, isMain);
+  if (mainFiber === f && !mainStarted) {
+    // The CLI's main module: its top level is the program, which blocks as it likes.
+    mainStarted = true;
+    return originalLoad.call(this, request, parent, isMain);
+  }
   // Only when another fiber is inside a load (it blocked explicitly there) can the
   // cache hold a module that is half-built for us: resolve and look.
   if (loaderOf.size > 0 && !(loading.size === 1 && loading.has(f))) awaitLoad(f, request, parent, isMain);

@@ -13,6 +13,7 @@ import path = require('node:path');
 import { pathToFileURL } from 'node:url';
 import { LoopExit } from '../core/errors.js';
 import { Fiber } from '../core/fiber.js';
+import { loadMainModule } from './atomic.js';
 import { parsePatchList, patchAll, type PatchOptions } from './patcher.js';
 import { configure } from '../core/runtime.js';
 import { wait } from '../core/wait.js';
@@ -145,13 +146,13 @@ const requireModule = (process.features as { require_module?: boolean }).require
 // Runs in the main fiber.
 function runMain(file: string): void {
   if (!isEsm(file)) {
-    (Module as unknown as { _load(request: string, parent: null, isMain: boolean): unknown })._load(file, null, true);
+    loadMainModule(() => (Module as unknown as { _load(request: string, parent: null, isMain: boolean): unknown })._load(file, null, true));
     return;
   }
   if (requireModule) {
     try {
       // require(esm) evaluates a graph without top-level await synchronously.
-      (Module as unknown as { _load(request: string, parent: null, isMain: boolean): unknown })._load(file, null, false);
+      loadMainModule(() => (Module as unknown as { _load(request: string, parent: null, isMain: boolean): unknown })._load(file, null, false));
       return;
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'ERR_REQUIRE_ASYNC_MODULE') throw err;
