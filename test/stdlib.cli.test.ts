@@ -144,6 +144,8 @@ test.serial('the examples run under their entry points', (t) => {
   t.regex(build.stdout, /^build-tool: 100 source files/);
   t.regex(build.stdout, /32 fibers: 100 files, .* gzip in \d+ ms/);
   t.regex(build.stdout, /execSync\('uname -s'\) x 20, 8 at a time: Linux in \d+ ms/);
+  // The heartbeat fiber ran while the main fiber was in patched calls.
+  t.regex(build.stdout, /a heartbeat fiber slept 10 ms [1-9]\d* times/);
   const esm = spawnSync(process.execPath, [bin, ex('esm-main.mjs')], opts);
   t.regex(esm.stdout, /^joined a,b,c at top level in \d+ ms/, esm.stderr);
   const req = spawnSync(process.execPath, ['-r', 'greenstack/patch', ex('preload-require.js')], opts);
