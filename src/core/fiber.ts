@@ -43,10 +43,16 @@ const DEAD = 3;
 
 let nextId = 1;
 let live = 0;
+let started = 0;
 
 /** Number of fibers started and not yet dead (for leak checks). */
 export function liveFibers(): number {
   return live;
+}
+
+/** Number of fibers ever started in this isolate. */
+export function startedFibers(): number {
+  return started;
 }
 
 /**
@@ -112,6 +118,7 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
     }
     this.state = SCHEDULED;
     live++;
+    started++;
     hub.start(this);
     return this;
   }

@@ -1,7 +1,7 @@
 // cooperative.ts: the declaration each cooperative module exports for the patcher, and park(), which blocks a fiber on a callback-style call.
 import { executionAsyncResource } from 'node:async_hooks';
 import * as path from 'node:path';
-import { liveFibers } from '../core/fiber.js';
+import { liveFibers, startedFibers } from '../core/fiber.js';
 import { activeBackend } from '../core/backend.js';
 import { hub } from '../core/hub.js';
 import { Waiter } from '../core/waiter.js';
@@ -56,7 +56,7 @@ export type NodeCallback = (err: unknown, ...results: unknown[]) => void;
 export function inFiber(): boolean {
   const f = hub.current;
   if (f === null) {
-    if (reportOnHub && liveFibers() > 0) reportHubCall();
+    if (reportOnHub && startedFibers() > 0) reportHubCall();
     return false;
   }
   return f._noPark === 0 && !exiting && executionAsyncResource() === f._scope;
@@ -91,10 +91,10 @@ function reportHubCall(): void {
   if (site === undefined || /\(node:|at node:/.test(site) || reportedSites.has(site)) return;
   reportedSites.add(site);
   process.emitWarning(
-    `a cooperative call ran on the hub, outside any fiber, and blocked ${liveFibers()} fiber(s) meanwhile. ` +
-      'In patch mode this is most likely code after an `await` (promise continuations cannot be moved into a ' +
-      'fiber): make the call before the first await, inside spawn(fn), or use its async twin there.\n' +
-      frames.join('\n'),
+    `a cooperative call ran on the hub, outside any fiber: it blocked the whole process (${liveFibers()} fiber(s) ` +
+      'alive). In patch mode this is most likely code after an `await` (promise continuations cannot be moved ' +
+      'into a fiber): make the call before the first await, inside spawn(fn), or use its async twin there.\n' +
+      frames.slice(frames.indexOf(site)).join('\n'),
     { type: 'GreenstackWarning', code: 'GREENSTACK_BLOCKING_ON_HUB' },
   );
 }
