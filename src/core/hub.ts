@@ -187,7 +187,7 @@ export class Hub {
         if (this.callbacks.length > 0) {
           const callbacks = this.callbacks;
           this.callbacks = [];
-          for (const cb of callbacks) cb();
+          for (const cb of callbacks) runGuarded(cb);
         }
         const end = this.fibers.length;
         while (this.fibersHead < end) {
@@ -257,6 +257,21 @@ export class Hub {
       this.current = null;
     }
   }
+}
+
+// gevent's handle_error: a throwing hub callback must not drop the rest of its batch.
+// Its error is reported once, as Node reports an error thrown by a timer callback
+// ('uncaughtException', or the process exits), from a tick of its own.
+function runGuarded(cb: () => void): void {
+  try {
+    cb();
+  } catch (err) {
+    process.nextTick(rethrow, err);
+  }
+}
+
+function rethrow(err: unknown): never {
+  throw err;
 }
 
 // Runs inside the fiber's async scope: records that scope (switchOut checks the
