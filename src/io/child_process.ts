@@ -9,7 +9,7 @@ import cp = require('node:child_process');
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { inFiber, type CooperativeModule } from './cooperative.js';
-import { Waiter } from '../core/waiter.js';
+import { LongTimer, Waiter } from '../core/waiter.js';
 
 export * from 'node:child_process';
 
@@ -202,15 +202,27 @@ interface Outcome {
   spawnargs: string[];
 }
 
-/** Runs the plan's child with the async spawn() and parks the fiber until it is closed. */
-function runChild(plan: Plan): Outcome {
+/**
+ * Runs the plan's child with the async spawn() and parks the fiber until it is
+ * closed. Null when spawn() threw at once (a bad fd in stdio: EBADF): spawnSync
+ * fails the same way at once, so the caller asks it for node's exact result.
+ */
+function runChild(plan: Plan): Outcome | null {
   const w = new Waiter<Outcome>('spawnSync()');
-  const child = asyncSpawn(plan.file, plan.args, plan.spawnOptions) as cp.ChildProcess;
-  const chunks: Array<Buffer[] | null> = plan.stdio.map((s, i) => (i > 0 && s === 'pipe' ? [] : null));
+  let child: cp.ChildProcess;
+  try {
+    child = asyncSpawn(plan.file, plan.args, plan.spawnOptions) as cp.ChildProcess;
+  } catch (err) {
+    if (typeof (err as NodeJS.ErrnoException).errno === 'number') return null;
+    throw err;
+  }
+  // EMFILE/ENFILE: spawn() reports 'error' and 'close' later and sets up no stdio at all.
+  const pipes = child.stdio ?? [];
+  const chunks: Array<Buffer[] | null> = plan.stdio.map((s, i) => (i > 0 && s === 'pipe' && pipes[i] ? [] : null));
   let total = 0;
   let errno = 0;
   let spawnError: NodeJS.ErrnoException | null = null;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: LongTimer | undefined;
   const kill = (): void => {
     try {
       child.kill(plan.killSignal as NodeJS.Signals);
@@ -223,7 +235,7 @@ function runChild(plan: Plan): Outcome {
   });
   chunks.forEach((list, i) => {
     if (list === null) return;
-    child.stdio[i]!.on('data', (chunk: Buffer) => {
+    pipes[i]!.on('data', (chunk: Buffer) => {
       list.push(chunk);
       total += chunk.length;
       // Like Node's: over the limit (summed over all pipes) kills the child, and
@@ -234,20 +246,21 @@ function runChild(plan: Plan): Outcome {
       }
     });
   });
-  const stdin = child.stdio[0] as NodeJS.WritableStream | null;
+  const stdin = (pipes[0] ?? null) as NodeJS.WritableStream | null;
   if (plan.stdio[0] === 'pipe' && stdin !== null) {
     stdin.on('error', () => {}); // a child that exits without reading its input: EPIPE
     if (plan.input !== null) stdin.end(plan.input);
     else stdin.end();
   }
   if (plan.timeout > 0) {
-    timer = setTimeout(() => {
+    // A long timer: setTimeout would fire at once past 2^31-1 ms.
+    timer = new LongTimer(plan.timeout, () => {
       if (errno === 0) errno = -osConstants.errno.ETIMEDOUT;
       kill();
-    }, plan.timeout);
+    });
   }
   child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
-    if (timer !== undefined) clearTimeout(timer);
+    timer?.clear();
     const failed = spawnError as NodeJS.ErrnoException | null;
     w.switch({
       errno: failed !== null ? (failed.errno ?? -osConstants.errno.EINVAL) : errno,
@@ -270,7 +283,7 @@ function runChild(plan: Plan): Outcome {
       }, KILL_GRACE_MS);
       force.unref();
       child.once('exit', () => clearTimeout(force));
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.clear();
     }
     throw err;
   }
@@ -312,7 +325,9 @@ function coopSpawnSync(this: unknown, ...args: unknown[]): unknown {
   if (!inFiber()) return original.spawnSync.apply(this, args);
   const plan = planSpawn(args[0], args[1], args[2]);
   if (plan === null) return original.spawnSync.apply(this, args);
-  return resultOf(plan, runChild(plan));
+  const outcome = runChild(plan);
+  if (outcome === null) return original.spawnSync.apply(this, args);
+  return resultOf(plan, outcome);
 }
 
 // node:child_process's checkExecSyncError.
@@ -341,7 +356,9 @@ function coopExecSync(this: unknown, ...args: unknown[]): unknown {
   const plan = planSpawn(command, opts, undefined);
   if (plan === null) return original.execSync.apply(this, args);
   const inheritStderr = !opts.stdio;
-  const ret = resultOf(plan, runChild(plan)) as unknown as Record<string, unknown>;
+  const outcome = runChild(plan);
+  if (outcome === null) return original.execSync.apply(this, args);
+  const ret = resultOf(plan, outcome) as unknown as Record<string, unknown>;
   if (inheritStderr && ret.stderr) process.stderr.write(ret.stderr as Buffer);
   const err = checkExecSyncError(ret, undefined, command);
   if (err) throw err;
@@ -365,7 +382,9 @@ function coopExecFileSync(this: unknown, ...callArgs: unknown[]): unknown {
   const plan = planSpawn(file, args, options);
   if (plan === null) return original.execFileSync.apply(this, callArgs);
   const inheritStderr = !options.stdio;
-  const ret = resultOf(plan, runChild(plan)) as unknown as Record<string, unknown>;
+  const outcome = runChild(plan);
+  if (outcome === null) return original.execFileSync.apply(this, callArgs);
+  const ret = resultOf(plan, outcome) as unknown as Record<string, unknown>;
   if (inheritStderr && ret.stderr) process.stderr.write(ret.stderr as Buffer);
   const errArgs = [(options.argv0 as string | undefined) || (file as string), ...(args as string[])];
   const err = checkExecSyncError(ret, errArgs);
