@@ -12,8 +12,11 @@ import {
   spawnLater,
   Timeout,
   wait,
+  Waiter,
   withTimeout,
 } from 'greenstack';
+import Future from 'greenstack/future';
+import { connectArgs } from 'greenstack/net';
 import { checkLeaks } from './helpers/leaks.js';
 
 checkLeaks(test);
@@ -45,6 +48,11 @@ const hubCases: Case[] = [
   ['configure stackSize', () => configure({ stackSize: 10 }), 'ERR_INVALID_ARG_VALUE'],
   ['configure maxIdleCarriers', () => configure({ maxIdleCarriers: -1 }), 'ERR_INVALID_ARG_VALUE'],
   ['configure pin', () => configure({ pin: anyArg('yes') }), 'ERR_INVALID_ARG_TYPE'],
+  // Checked where the caller is, not failing later inside the library:
+  ['new Waiter(Symbol())', () => new Waiter(anyArg(Symbol('w'))), 'ERR_INVALID_ARG_TYPE'],
+  ['future.proxy(undefined)', () => new Future().proxy(anyArg(undefined)), 'ERR_INVALID_ARG_TYPE'],
+  ['future.proxyErrors([f, 5])', () => new Future().proxyErrors(anyArg([new Future(), 5])), 'ERR_INVALID_ARG_TYPE'],
+  ['connectArgs(undefined)', () => connectArgs(anyArg(undefined)), 'ERR_INVALID_ARG_TYPE'],
 ];
 
 for (const [name, call, code] of hubCases) {

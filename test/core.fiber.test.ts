@@ -1,6 +1,6 @@
 // core.fiber.test.ts: spawn, join, get, value passing and thenable fibers.
 import test from 'ava';
-import { current, Fiber, joinAll, sleep, spawn, wait } from 'greenstack';
+import { current, Fiber, joinAll, sleep, spawn, spawnLater, wait } from 'greenstack';
 import { checkLeaks } from './helpers/leaks.js';
 
 checkLeaks(test);
@@ -51,4 +51,20 @@ test.serial('errors propagate through get() and await', async (t) => {
   t.true(f.error instanceof TypeError);
   const g = spawn(() => f.get());
   await t.throwsAsync(async () => g, { message: 'bad' });
+});
+
+test.serial('spawnLater past 2^31-1 ms (and Infinity) does not run early: a 20 ms fiber runs first', async (t) => {
+  const ran: string[] = [];
+  const late = [2 ** 31, 1e15, Infinity].map((ms) => spawnLater(ms, () => ran.push(`late ${ms}`)));
+  // setTimeout clamps an over-long delay to 1 ms: a clamped one would run before this.
+  await spawnLater(20, () => ran.push('20 ms'));
+  await spawn(() => sleep(0));
+  t.deepEqual(ran, ['20 ms']);
+  for (const f of late) {
+    t.true(f.started);
+    t.false(f.dead);
+    f.kill();
+    t.true(f.dead);
+  }
+  t.deepEqual(ran, ['20 ms']);
 });

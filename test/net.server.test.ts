@@ -100,6 +100,56 @@ test.serial('acceptSync: a fiber killed while waiting loses no connection', asyn
   });
 });
 
+/** Blocks the fiber until the server has accepted n connections at the OS level. */
+function waitAccepted(server: nodeNet.Server, n: number): void {
+  const count = () => wait(new Promise<number>((resolve, reject) => server.getConnections((e, c) => (e ? reject(e) : resolve(c)))));
+  while (count() < n) sleep(1);
+}
+
+test.serial('acceptSync returns connections that arrived before the first acceptSync (listenSync, listen(), node servers)', async (t) => {
+  await spawn(() => {
+    const servers: Array<[string, nodeNet.Server, (s: nodeNet.Server) => void]> = [
+      ['greenstack Server + listenSync', gnet.createServer(), (s) => gnet.listenSync(s, 0, '127.0.0.1')],
+      ['node server + listenSync', nodeNet.createServer(), (s) => gnet.listenSync(s, 0, '127.0.0.1')],
+      ['greenstack Server + listen()', gnet.createServer(), (s) => {
+        s.listen(0, '127.0.0.1');
+        wait(once(s, 'listening'));
+      }],
+    ];
+    for (const [what, server, listen] of servers) {
+      listen(server);
+      const early = [gnet.connectSync(port(server), '127.0.0.1'), gnet.connectSync(port(server), '127.0.0.1')];
+      waitAccepted(server, 2);
+      for (const c of early) {
+        const s = gnet.acceptSync(server, { timeout: 5000 });
+        t.is(s.remotePort, c.localPort, what);
+        s.destroy();
+      }
+      server.close();
+      for (const c of early) c.destroy();
+    }
+  });
+});
+
+test.serial('connections queued before any acceptSync go to a connection listener added later, in a fiber', async (t) => {
+  await spawn(() => {
+    const server = gnet.createServer();
+    server.listenSync(0, '127.0.0.1');
+    const c = gnet.connectSync(port(server), '127.0.0.1');
+    waitAccepted(server, 1);
+    const got = new Event();
+    server.on('connection', (s: gnet.GreenSocket) => {
+      s.writeSync('hello from a listener fiber');
+      s.endSync();
+      got.set();
+    });
+    got.wait({ timeout: 5000 });
+    t.is(c.readSync()!.toString(), 'hello from a listener fiber');
+    c.destroy();
+    server.close();
+  });
+});
+
 /** Runs a client in a fiber: send each line, read one line back for each. */
 function talk(p: number, lines: string[]): string[] {
   const c = gnet.connectSync(p, '127.0.0.1');

@@ -7,6 +7,7 @@ import test from 'ava';
 import { sleep, spawn, Timeout, TimeoutError } from 'greenstack';
 import * as green from 'greenstack/child_process';
 import { checkLeaks } from './helpers/leaks.js';
+import { fixturesDir } from './helpers/subprocess.js';
 
 checkLeaks(test);
 
@@ -46,6 +47,12 @@ const calls: Call[] = [
   ['spawnSync', ['sh', ['-c', 'echo $0'], { argv0: 'renamed' }]],
   ['spawnSync', ['nonexistent-command-gs', ['a']]],
   ['spawnSync', ['/etc/passwd']],
+  // Delays past setTimeout's 2^31-1 ms limit must not fire at once.
+  ['spawnSync', ['echo', ['long'], { timeout: 2 ** 31 }]],
+  ['spawnSync', ['echo', ['longer'], { timeout: 1e15 }]],
+  // A bad fd in stdio: spawn() throws at once, spawnSync returns { error: EBADF }.
+  ['spawnSync', ['echo', ['x'], { stdio: [0, 99, 2] }]],
+  ['spawnSync', ['echo', ['x'], { stdio: ['pipe', 'pipe', 12345] }]],
   // spawnSync: invalid arguments (thrown before anything runs)
   ['spawnSync', [5]],
   ['spawnSync', ['']],
@@ -77,6 +84,9 @@ const calls: Call[] = [
   ['execSync', ['sleep 5', { timeout: 50, stdio: 'pipe' }]],
   ['execSync', ['nonexistent-command-gs 2>/dev/null', { stdio: 'pipe' }]],
   ['execSync', ['echo $0', { shell: '/bin/sh' }]],
+  ['execSync', ['echo long', { timeout: 2 ** 31, stdio: 'pipe' }]],
+  ['execSync', ['echo x', { stdio: [0, 99, 2] }]],
+  ['execFileSync', ['echo', ['x'], { stdio: [0, 99, 2] }]],
   ['execSync', [42]],
   ['execSync', ['a\u0000b']],
   ['execSync', ['true', { timeout: 'x' }]],
@@ -223,4 +233,15 @@ test.serial('a fiber killed or timed out in spawnSync kills and reaps its child'
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test.serial('with every fd in use (ulimit -n 64) a fiber gets the EMFILE result node gives', (t) => {
+  const script = path.join(fixturesDir, 'child-emfile.js');
+  const r = cp.spawnSync('sh', ['-c', 'ulimit -n 64 && exec "$0" "$1"', process.execPath, script], { encoding: 'utf8', timeout: 60_000 });
+  t.is(r.status, 0, r.stderr);
+  const { held, leaked, expected, actual } = JSON.parse(r.stdout) as { held: number; leaked: number; expected: unknown[]; actual: unknown[] };
+  t.true(held > 0);
+  t.is(leaked, 0, 'no fd left open by the failed calls');
+  t.deepEqual(actual, expected);
+  t.true(JSON.stringify(expected).includes('EMFILE'), 'the limit was reached');
 });

@@ -7,6 +7,7 @@ import test from 'ava';
 import { sleep, spawn, Timeout, TimeoutError, withTimeout } from 'greenstack';
 import gfs, * as green from 'greenstack/fs';
 import { checkLeaks } from './helpers/leaks.js';
+import { fixturesDir } from './helpers/subprocess.js';
 
 checkLeaks(test);
 
@@ -16,6 +17,8 @@ interface Case {
   args: (T: string, ctx: Ctx) => unknown[];
   /** Keep the result in ctx under this key (an fd, a Dir) for later cases. */
   keep?: string;
+  /** Does no IO (or is a shape left to node:fs on purpose): need not park. */
+  inPlace?: true;
 }
 
 // One call per row, run in order on a fresh tree: once with node:fs outside any
@@ -84,9 +87,9 @@ const cases: Case[] = [
   // existsSync / accessSync
   { name: 'existsSync', args: (T) => [`${T}/a.txt`] },
   { name: 'existsSync', args: (T) => [`${T}/missing`] },
-  { name: 'existsSync', args: () => [42] },
-  { name: 'existsSync', args: () => ['a\0b'] },
-  { name: 'existsSync', args: () => [] },
+  { name: 'existsSync', args: () => [42], inPlace: true },
+  { name: 'existsSync', args: () => ['a\0b'], inPlace: true },
+  { name: 'existsSync', args: () => [], inPlace: true },
   { name: 'existsSync', args: (T) => [new URL(`file://${T}/dir`)] },
   { name: 'accessSync', args: (T) => [`${T}/a.txt`] },
   { name: 'accessSync', args: (T) => [`${T}/a.txt`, fs.constants.R_OK | fs.constants.W_OK] },
@@ -222,7 +225,7 @@ const cases: Case[] = [
   { name: 'writeSync', args: () => ['fd', B('x')] },
   { name: 'writeSync', args: () => [99999, B('x')] },
   { name: 'writevSync', args: (T, c) => [c.fd, [B('v1'), B('v2')], 40] },
-  { name: 'writevSync', args: (T, c) => [c.fd, []] },
+  { name: 'writevSync', args: (T, c) => [c.fd, []], inPlace: true },
   { name: 'writevSync', args: (T, c) => [c.fd, ['str']] },
   { name: 'writevSync', args: () => [99999, [B('x')]] },
   { name: 'fsyncSync', args: (T, c) => [c.fd] },
@@ -239,11 +242,11 @@ const cases: Case[] = [
   { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), { offset: 1, length: 2, position: 0 }] },
   { name: 'readSync', args: (T, c) => [c.fd, new Uint32Array(4), 0, 16, 0] },
   { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8)] },
-  { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), 0, 0, 0] },
+  { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), 0, 0, 0], inPlace: true },
   { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), 0, 9, 0] },
   { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), -1, 1, 0] },
   { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), 0, 1, -5] },
-  { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), 0, 8, 1n] },
+  { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), 0, 8, 1n], inPlace: true },
   { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(0), 0, 1, 0] },
   { name: 'readSync', args: (T, c) => [c.fd, 'not a buffer', 0, 1, 0] },
   { name: 'readSync', args: (T, c) => [c.fd, Buffer.alloc(8), 'opts'] },
@@ -267,6 +270,35 @@ const cases: Case[] = [
   { name: 'closeSync', args: (T, c) => [c.fd] },
   { name: 'closeSync', args: () => ['x'] },
   { name: 'closeSync', args: () => [] },
+  // Bad fds, negative and huge numbers (readFileSync(-1) once threw on the hub, and
+  // readFileSync(closed fd) a TypeError about a "list" argument).
+  { name: 'readFileSync', args: () => [-1] },
+  { name: 'readFileSync', args: () => [123456789] },
+  { name: 'readFileSync', args: () => [2 ** 31 - 1, 'utf8'] },
+  { name: 'readFileSync', args: () => [2 ** 31] },
+  { name: 'readFileSync', args: () => [2 ** 53] },
+  { name: 'readFileSync', args: () => [NaN] },
+  { name: 'readFileSync', args: () => [99999, 'nope-enc'] },
+  { name: 'readFileSync', args: () => [99999, 5] },
+  { name: 'writeFileSync', args: () => [-1, 'x'], inPlace: true },
+  { name: 'writeFileSync', args: () => [123456789, 'x'] },
+  { name: 'appendFileSync', args: () => [123456789, 'x'] },
+  { name: 'fstatSync', args: () => [2 ** 31] },
+  { name: 'fstatSync', args: () => [Infinity] },
+  { name: 'closeSync', args: () => [-1] },
+  { name: 'closeSync', args: () => [123456789] },
+  { name: 'readSync', args: () => [123456789, Buffer.alloc(4), 0, 4, 2 ** 53] },
+  { name: 'writeSync', args: () => [-1, 'x'] },
+  { name: 'ftruncateSync', args: () => [123456789, -1] },
+  { name: 'openSync', args: (T) => [`${T}/a.txt`, 'nope', -1] },
+  { name: 'openSync', args: (T) => [`${T}/a.txt`, 'r', 2 ** 32] },
+  // truncateSync opens the file before it checks len; truncate checks len first. Where
+  // the callback twin rejects arguments the sync function accepts or checks later
+  // (inPlace), node's sync function runs itself.
+  { name: 'truncateSync', args: (T) => [`${T}/missing`, 'x'], inPlace: true },
+  { name: 'truncateSync', args: (T) => [`${T}/missing`, 2 ** 53], inPlace: true },
+  { name: 'chmodSync', args: (T) => [`${T}/missing`, 2 ** 32] },
+  { name: 'mkdirSync', args: (T) => [`${T}/mk-huge`, { mode: -1 }] },
 ];
 
 function makeTree(): string {
@@ -333,19 +365,24 @@ interface Outcome {
   value: unknown;
 }
 
-function runAll(impl: Record<string, unknown>, T: string, sink: unknown[]): Outcome[] {
+function runAll(impl: Record<string, unknown>, T: string, sink: unknown[], parked?: boolean[]): Outcome[] {
   const ctx: Ctx = {};
   const out: Outcome[] = [];
   for (const c of cases) {
     let args = c.args(T, ctx);
     if (c.name === 'symlinkSync' && args[1] === 'SELF') args = [args[0], `${T}/self-${out.length}`];
+    // A call that parks lets the event loop run: this immediate then runs before it returns.
+    const turn = { ran: false };
+    if (parked !== undefined) setImmediate(() => (turn.ran = true));
     try {
       const value = (impl[c.name] as (...a: unknown[]) => unknown)(...args);
+      parked?.push(turn.ran);
       if (c.keep) ctx[c.keep] = value;
       if (value instanceof fs.Dir) sink.push(value);
       // fd numbers depend on what else is open: compare that one was returned.
       out.push({ threw: false, value: c.keep === 'fd' ? typeof value : picture(value, T) });
     } catch (err) {
+      parked?.push(turn.ran);
       out.push({ threw: true, value: picture(err, T) });
     }
   }
@@ -358,7 +395,8 @@ test.serial('differential: every call gives node:fs results and errors, inside a
   const dirs: unknown[] = [];
   try {
     const expected = runAll(fs as unknown as Record<string, unknown>, A, dirs);
-    const actual = await spawn(() => runAll(green as unknown as Record<string, unknown>, G, dirs));
+    const parked: boolean[] = [];
+    const actual = await spawn(() => runAll(green as unknown as Record<string, unknown>, G, dirs, parked));
     t.is(actual.length, cases.length);
     let mismatches = 0;
     for (let i = 0; i < cases.length; i++) {
@@ -369,12 +407,34 @@ test.serial('differential: every call gives node:fs results and errors, inside a
       }
     }
     t.is(mismatches, 0);
+    // Every call that did IO (it returned, or failed with a system error) parked the
+    // fiber instead of blocking the process.
+    const blocked = cases
+      .map((c, i) => ({ c, i, did: !expected[i]!.threw || typeof (expected[i]!.value as { syscall?: unknown }).syscall === 'string' }))
+      .filter(({ c, i, did }) => did && !parked[i] && c.inPlace !== true)
+      .map(({ c, i }) => `#${i} ${c.name}(${c.args.toString().replace(/^\([^)]*\)\s*=>\s*/, '')})`);
+    t.deepEqual(blocked, []);
     const errors = expected.filter((o) => o.threw).length;
     t.true(errors > 80 && cases.length - errors > 80, `a large mix of failing (${errors}) and succeeding calls`);
   } finally {
     for (const d of dirs) (d as fs.Dir).closeSync();
     fs.rmSync(A, { recursive: true, force: true });
     fs.rmSync(G, { recursive: true, force: true });
+  }
+});
+
+test.serial('differential with hostile arguments: every *Sync, bad fds, huge and negative numbers, every argument shape', (t) => {
+  // In a child process whose cwd is a scratch directory: some shapes create files
+  // relative to the cwd, and a regression could hang or throw on the hub.
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-hostile-'));
+  try {
+    const r = cp.spawnSync(process.execPath, [path.join(fixturesDir, 'fs-hostile.js')], { cwd, encoding: 'utf8', timeout: 100_000 });
+    t.is(r.status, 0, r.stderr);
+    const { calls, functions, mismatches } = JSON.parse(r.stdout) as { calls: number; functions: number; mismatches: string[] };
+    t.deepEqual(mismatches, []);
+    t.true(functions >= 40 && calls > 4000, `${calls} calls of ${functions} functions`);
+  } finally {
+    fs.rmSync(cwd, { recursive: true, force: true });
   }
 });
 

@@ -50,6 +50,14 @@ interface Future<T = Any> {
   promise(): Promise<T>;
 }
 
+// proxy() and friends settle the target later, on the hub: check it now, where the caller is.
+function validateFuture(name: string, value: unknown): void {
+  const f = value as Future | null | undefined;
+  if (typeof f?.return !== 'function' || typeof f.throw !== 'function') {
+    throw new InvalidArgTypeError(name, 'a Future', value);
+  }
+}
+
 interface FutureConstructor {
   new <T = Any>(): Future<T>;
   readonly prototype: Future;
@@ -204,6 +212,7 @@ const methods: ThisType<Future> & Omit<Future, 'resolved' | 'value' | 'error' | 
   },
 
   proxy(future: Future) {
+    validateFuture('future', future);
     this.resolve((err, value) => {
       if (err) future.throw(err);
       else future.return(value);
@@ -211,6 +220,8 @@ const methods: ThisType<Future> & Omit<Future, 'resolved' | 'value' | 'error' | 
   },
 
   proxyErrors(futures: Future | Future[]) {
+    if (Array.isArray(futures)) futures.forEach((f, i) => validateFuture(`futures[${i}]`, f));
+    else validateFuture('futures', futures);
     this.resolve((err) => {
       if (!err) return;
       if (Array.isArray(futures)) for (const f of futures) f.throw(err);

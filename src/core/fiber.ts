@@ -15,8 +15,7 @@ import type { AsyncResource } from 'node:async_hooks';
 import { hub, Switchable } from './hub.js';
 import { binding } from './native.js';
 import { ensureStarted } from './runtime.js';
-import { Waiter, type BlockOptions } from './waiter.js';
-import { clearTimeout, setTimeout } from './timers.js';
+import { LongTimer, Waiter, type BlockOptions } from './waiter.js';
 
 export interface FiberOptions {
   /** Shown in errors and toString(). */
@@ -76,7 +75,7 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
   private promise: Promise<T> | undefined;
   private settlePromise: (() => void) | undefined;
   private unhandled: Promise<never> | undefined;
-  private startTimer: NodeJS.Timeout | undefined;
+  private startTimer: LongTimer | undefined;
 
   constructor(fn: AnyFn<T>, options?: FiberOptions & { args?: unknown[] }, resource?: AsyncResource) {
     super(resource);
@@ -129,10 +128,10 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
     if (this.state !== NEW || this.startTimer !== undefined) {
       throw new InvalidSwitchError(`${this} has already been started`);
     }
-    this.startTimer = setTimeout(() => {
+    this.startTimer = new LongTimer(ms, () => {
       this.startTimer = undefined;
       if (this.state === NEW) this.start();
-    }, ms);
+    });
     return this;
   }
 
@@ -214,7 +213,7 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
     this.observed = true;
     if (this.state === DEAD) return;
     if (this.state === NEW) {
-      if (this.startTimer !== undefined) clearTimeout(this.startTimer);
+      this.startTimer?.clear();
       this.startTimer = undefined;
       this.finish(reason, reason instanceof FiberExit ? false : true);
       return;

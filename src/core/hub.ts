@@ -3,7 +3,7 @@ import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'node:a
 import { performance } from 'node:perf_hooks';
 import { AsyncScopeError, BlockingInHubError, InvalidSwitchError } from './errors.js';
 import { binding, type FiberHandle } from './native.js';
-import { setImmediate } from './timers.js';
+import { nextTick, setImmediate } from './timers.js';
 
 const NONE = 0;
 const VALUE = 1;
@@ -232,7 +232,7 @@ export class Hub {
         if (this.callbacks.length > 0) {
           const callbacks = this.callbacks;
           this.callbacks = [];
-          for (const cb of callbacks) cb();
+          for (const cb of callbacks) runGuarded(cb);
         }
         const end = this.fibers.length;
         while (this.fibersHead < end) {
@@ -304,6 +304,21 @@ export class Hub {
       this.current = null;
     }
   }
+}
+
+// gevent's handle_error: a throwing hub callback must not drop the rest of its batch.
+// Its error is reported once, as Node reports an error thrown by a timer callback
+// ('uncaughtException', or the process exits), from a tick of its own.
+function runGuarded(cb: () => void): void {
+  try {
+    cb();
+  } catch (err) {
+    nextTick(rethrow, err);
+  }
+}
+
+function rethrow(err: unknown): never {
+  throw err;
 }
 
 // Runs inside the fiber's async scope: records that scope (switchOut checks the

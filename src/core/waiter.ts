@@ -1,5 +1,5 @@
 // waiter.ts: the one mechanism every blocking call parks a fiber on, with timeout and AbortSignal.
-import { BlockingInHubError, LoopExit, TimeoutError, validateMs, validateSignal } from './errors.js';
+import { BlockingInHubError, InvalidArgTypeError, LoopExit, TimeoutError, validateMs, validateSignal } from './errors.js';
 import { hub, type Switchable } from './hub.js';
 import { clearTimeout, setTimeout } from './timers.js';
 
@@ -38,6 +38,11 @@ export class LongTimer {
   }
 }
 
+// `what` names the call in errors (BlockingInHubError, LoopExit): it must be a string.
+function validateWhat(what: unknown): void {
+  if (typeof what !== 'string') throw new InvalidArgTypeError('what', 'of type string', what);
+}
+
 /**
  * A one-shot slot the current fiber blocks on until someone settles it: with a
  * value (switch) or an error (throw). Settling works from anywhere (hub callbacks,
@@ -55,6 +60,7 @@ export class Waiter<T = unknown> {
   private ownTimeout = false;
 
   constructor(what = 'this call') {
+    validateWhat(what);
     const f = hub.current;
     if (f === null) throw new BlockingInHubError(what);
     this.fiber = f;
@@ -95,6 +101,7 @@ export class Waiter<T = unknown> {
 
   /** Blocks the fiber that made this waiter until it is settled. */
   get(options?: BlockOptions, what = 'this call'): T {
+    validateWhat(what);
     if (this.state === WAITING) {
       const timeout = options?.timeout === undefined ? undefined : validateMs('timeout', options.timeout);
       const signal = validateSignal('signal', options?.signal);

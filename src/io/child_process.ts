@@ -9,7 +9,7 @@ import cp = require('node:child_process');
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { callbackTwins, implicitly, inFiber, machinery, type CooperativeModule } from './cooperative.js';
-import { Waiter } from '../core/waiter.js';
+import { LongTimer, Waiter } from '../core/waiter.js';
 import { clearTimeout, setTimeout } from '../core/timers.js';
 
 export * from 'node:child_process';
@@ -203,20 +203,39 @@ interface Outcome {
   spawnargs: string[];
 }
 
-/** Runs the plan's child with the async spawn() and parks the fiber until it is closed. */
-function runChild(plan: Plan): Outcome {
+/**
+ * Runs the plan's child with the async spawn() and parks the fiber until it is
+ * closed. Null when spawn() threw at once (a bad fd in stdio: EBADF): spawnSync
+ * fails the same way at once, so the caller asks it for node's exact result.
+ */
+function runChild(plan: Plan): Outcome | null {
   const w = new Waiter<Outcome>('spawnSync()');
   // The child's listeners and timer are machinery (cooperative.ts), the wait an implicit yield.
-  return machinery(() => startChild(plan, w))();
+  const started = machinery(() => startChild(plan, w));
+  return started === null ? null : awaitChild(w, started);
 }
 
-function startChild(plan: Plan, w: Waiter<Outcome>): () => Outcome {
-  const child = asyncSpawn(plan.file, plan.args, plan.spawnOptions) as cp.ChildProcess;
-  const chunks: Array<Buffer[] | null> = plan.stdio.map((s, i) => (i > 0 && s === 'pipe' ? [] : null));
+interface Started {
+  child: cp.ChildProcess;
+  kill: () => void;
+  timer: LongTimer | undefined;
+}
+
+function startChild(plan: Plan, w: Waiter<Outcome>): Started | null {
+  let child: cp.ChildProcess;
+  try {
+    child = asyncSpawn(plan.file, plan.args, plan.spawnOptions) as cp.ChildProcess;
+  } catch (err) {
+    if (typeof (err as NodeJS.ErrnoException).errno === 'number') return null;
+    throw err;
+  }
+  // EMFILE/ENFILE: spawn() reports 'error' and 'close' later and sets up no stdio at all.
+  const pipes = child.stdio ?? [];
+  const chunks: Array<Buffer[] | null> = plan.stdio.map((s, i) => (i > 0 && s === 'pipe' && pipes[i] ? [] : null));
   let total = 0;
   let errno = 0;
   let spawnError: NodeJS.ErrnoException | null = null;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: LongTimer | undefined;
   const kill = (): void => {
     try {
       child.kill(plan.killSignal as NodeJS.Signals);
@@ -229,7 +248,7 @@ function startChild(plan: Plan, w: Waiter<Outcome>): () => Outcome {
   });
   chunks.forEach((list, i) => {
     if (list === null) return;
-    child.stdio[i]!.on('data', (chunk: Buffer) => {
+    pipes[i]!.on('data', (chunk: Buffer) => {
       list.push(chunk);
       total += chunk.length;
       // Like Node's: over the limit (summed over all pipes) kills the child, and
@@ -240,20 +259,21 @@ function startChild(plan: Plan, w: Waiter<Outcome>): () => Outcome {
       }
     });
   });
-  const stdin = child.stdio[0] as NodeJS.WritableStream | null;
+  const stdin = (pipes[0] ?? null) as NodeJS.WritableStream | null;
   if (plan.stdio[0] === 'pipe' && stdin !== null) {
     stdin.on('error', () => {}); // a child that exits without reading its input: EPIPE
     if (plan.input !== null) stdin.end(plan.input);
     else stdin.end();
   }
   if (plan.timeout > 0) {
-    timer = setTimeout(() => {
+    // A long timer: setTimeout would fire at once past 2^31-1 ms.
+    timer = new LongTimer(plan.timeout, () => {
       if (errno === 0) errno = -osConstants.errno.ETIMEDOUT;
       kill();
-    }, plan.timeout);
+    });
   }
   child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
-    if (timer !== undefined) clearTimeout(timer);
+    timer?.clear();
     const failed = spawnError as NodeJS.ErrnoException | null;
     w.switch({
       errno: failed !== null ? (failed.errno ?? -osConstants.errno.EINVAL) : errno,
@@ -265,10 +285,10 @@ function startChild(plan: Plan, w: Waiter<Outcome>): () => Outcome {
       spawnargs: child.spawnargs.slice(1),
     });
   });
-  return () => awaitChild(plan, w, child, kill, timer);
+  return { child, kill, timer };
 }
 
-function awaitChild(plan: Plan, w: Waiter<Outcome>, child: cp.ChildProcess, kill: () => void, timer: NodeJS.Timeout | undefined): Outcome {
+function awaitChild(w: Waiter<Outcome>, { child, kill, timer }: Started): Outcome {
   try {
     return implicitly(w, 'spawnSync()');
   } catch (err) {
@@ -280,7 +300,7 @@ function awaitChild(plan: Plan, w: Waiter<Outcome>, child: cp.ChildProcess, kill
       }, KILL_GRACE_MS);
       force.unref();
       child.once('exit', () => clearTimeout(force));
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.clear();
     }
     throw err;
   }
@@ -322,7 +342,9 @@ function coopSpawnSync(this: unknown, ...args: unknown[]): unknown {
   if (!inFiber()) return original.spawnSync.apply(this, args);
   const plan = planSpawn(args[0], args[1], args[2]);
   if (plan === null) return original.spawnSync.apply(this, args);
-  return resultOf(plan, runChild(plan));
+  const outcome = runChild(plan);
+  if (outcome === null) return original.spawnSync.apply(this, args);
+  return resultOf(plan, outcome);
 }
 
 // node:child_process's checkExecSyncError.
@@ -351,7 +373,9 @@ function coopExecSync(this: unknown, ...args: unknown[]): unknown {
   const plan = planSpawn(command, opts, undefined);
   if (plan === null) return original.execSync.apply(this, args);
   const inheritStderr = !opts.stdio;
-  const ret = resultOf(plan, runChild(plan)) as unknown as Record<string, unknown>;
+  const outcome = runChild(plan);
+  if (outcome === null) return original.execSync.apply(this, args);
+  const ret = resultOf(plan, outcome) as unknown as Record<string, unknown>;
   if (inheritStderr && ret.stderr) process.stderr.write(ret.stderr as Buffer);
   const err = checkExecSyncError(ret, undefined, command);
   if (err) throw err;
@@ -375,7 +399,9 @@ function coopExecFileSync(this: unknown, ...callArgs: unknown[]): unknown {
   const plan = planSpawn(file, args, options);
   if (plan === null) return original.execFileSync.apply(this, callArgs);
   const inheritStderr = !options.stdio;
-  const ret = resultOf(plan, runChild(plan)) as unknown as Record<string, unknown>;
+  const outcome = runChild(plan);
+  if (outcome === null) return original.execFileSync.apply(this, callArgs);
+  const ret = resultOf(plan, outcome) as unknown as Record<string, unknown>;
   if (inheritStderr && ret.stderr) process.stderr.write(ret.stderr as Buffer);
   const errArgs = [(options.argv0 as string | undefined) || (file as string), ...(args as string[])];
   const err = checkExecSyncError(ret, errArgs);

@@ -148,7 +148,25 @@ function makeCooperative(name: string, spec: Spec): AnyFn | undefined {
       const fix = spec.fixError;
       const run = fix === undefined ? start : (a: Args, cb: NodeCallback) =>
         start(a, (err, ...results) => cb(err == null ? err : fix(err, a), ...results));
-      const value = park(name, (cb) => run(args, cb), pick, spec.discard);
+      let rejected = false;
+      let value: unknown;
+      try {
+        value = park(name, (cb) => {
+          try {
+            run(args, cb);
+          } catch (err) {
+            rejected = true;
+            throw err;
+          }
+        }, pick, spec.discard);
+      } catch (err) {
+        if (!rejected) throw err;
+        // The twin rejected its arguments before queueing anything. The sync
+        // function may check them in another order (or do IO first: truncateSync
+        // opens before it checks len): its own error, or result, is node's answer.
+        const direct = orig.apply(this, args);
+        return spec.wrap === undefined ? direct : spec.wrap(direct);
+      }
       return spec.after === undefined ? value : spec.after(value, args);
     },
   }[name]!;
@@ -437,8 +455,57 @@ function withoutSignal(options: unknown): unknown {
 
 const readFileSyncSpec: Spec = {
   arity: 2,
-  start: ([path, options], cb) => twin.readFileSync!(path, withoutSignal(options), cb),
+  // A number that is no fd, or options node rejects: readFileSync throws before any IO.
+  direct: ([path, options]) => typeof path === 'number' && (!isFd(path) || fdReadEncoding(options) === false),
+  start([path, options], cb) {
+    if (typeof path === 'number') readFromFd(path, fdReadEncoding(options) as BufferEncoding | undefined, cb);
+    else twin.readFileSync!(path, withoutSignal(options), cb);
+  },
 };
+
+// readFileSync's getOptions() for an fd: the encoding (undefined: a Buffer), or
+// false for options it rejects.
+function fdReadEncoding(options: unknown): BufferEncoding | undefined | false {
+  let enc: unknown;
+  if (options === null || options === undefined || typeof options === 'function') enc = undefined;
+  else if (typeof options === 'string') enc = options;
+  else if (typeof options === 'object') enc = (options as { encoding?: unknown }).encoding;
+  else return false;
+  if (enc === undefined || enc === null || enc === 'buffer') return undefined;
+  return typeof enc === 'string' && Buffer.isEncoding(enc) ? enc : false;
+}
+
+// readFileSync(fd) the way node's sync function reads it (fstat, then read from the
+// current position until EOF), with its errors (EBADF from fstat, EISDIR from read).
+// node's async readFile mishandles bad user fds: a RangeError thrown on the hub for
+// -1, a TypeError about a "list" argument for a closed fd.
+function readFromFd(fd: number, encoding: BufferEncoding | undefined, cb: NodeCallback): void {
+  // Node 20.x+ reads utf8 in C++ without an fstat (so its error is read's, not fstat's).
+  if ((encoding === 'utf8' || encoding === 'utf-8') && readsUtf8WithoutFstat) return readToEnd(fd, 0, encoding, cb);
+  fs.fstat(fd, (err, st) => (err !== null ? cb(err) : readToEnd(fd, st.isFile() ? st.size : 0, encoding, cb)));
+}
+
+const readsUtf8WithoutFstat = String(original.readFileSync).includes('readFileUtf8');
+
+/** Reads until EOF, or until size bytes when the size is known (a regular file). */
+function readToEnd(fd: number, size: number, encoding: BufferEncoding | undefined, cb: NodeCallback): void {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const next = (): void => {
+    const buf = Buffer.allocUnsafe(size > 0 ? size - total : 64 * 1024);
+    fs.read(fd, buf, 0, buf.length, -1, (err, n) => {
+      if (err !== null) return cb(err);
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (n === 0 || (size > 0 && total >= size)) {
+        const data = Buffer.concat(chunks);
+        return cb(null, encoding === undefined ? data : data.toString(encoding));
+      }
+      next();
+    });
+  };
+  next();
+}
 
 const writeFileSyncSpec = (name: 'writeFileSync' | 'appendFileSync'): Spec => ({
   arity: 3,

@@ -131,6 +131,7 @@ export type ConnectSyncOptions = (net.TcpSocketConnectOpts | net.IpcSocketConnec
  * @internal
  */
 export function connectArgs(args: unknown[]): Record<string, unknown> {
+  if (!Array.isArray(args)) throw new InvalidArgTypeError('args', 'an instance of Array', args);
   const [a, b, c] = args;
   const bag = (value: unknown, name: string): Record<string, unknown> => {
     if (value === undefined) return {};

@@ -22,6 +22,7 @@ import { hub, type Switchable } from '../core/hub.js';
 import { Group, Pool } from '../toolkit/pool.js';
 import { Queue } from '../toolkit/queue.js';
 import { blocking, waitForEvent, type BlockingSocket, type SocketBlockOptions, type SocketMethods } from './sockets.js';
+import { nextTick } from '../core/timers.js';
 
 /** A socket handed to blocking-style code: a node socket with the blocking methods. */
 export type GreenSocket = net.Socket & SocketMethods;
@@ -37,38 +38,86 @@ function connectionEvent(server: net.Server): 'connection' | 'secureConnection' 
 export function listenSync<S extends net.Server>(server: S, ...args: unknown[]): S {
   if (!(server instanceof net.Server)) throw new InvalidArgTypeError('server', 'an instance of net.Server', server);
   if (hub.current === null) throw new BlockingInHubError('listenSync()');
-  (server.listen as (...a: unknown[]) => unknown)(...args);
-  waitForEvent(server, 'listening', undefined, 'listenSync()', () => server.close(), listenSync);
+  // Connections may arrive before the fiber runs again: queue them for acceptSync() from the start.
+  const onListening = () => queueUntilListened(server);
+  server.once('listening', onListening);
+  try {
+    (server.listen as (...a: unknown[]) => unknown)(...args);
+    waitForEvent(server, 'listening', undefined, 'listenSync()', () => server.close(), listenSync);
+  } catch (err) {
+    server.removeListener('listening', onListening);
+    throw err;
+  }
   return server;
 }
 
 const kAccept = Symbol('greenstack.accept');
-type Accepting = net.Server & { [kAccept]?: Queue<GreenSocket> };
+const kProvisional = Symbol('greenstack.acceptProvisional');
+type Accepting = net.Server & { [kAccept]?: Queue<GreenSocket>; [kProvisional]?: () => void };
 
-function acceptQueue(server: Accepting): Queue<GreenSocket> {
+/**
+ * A listening server that nobody listens to for connections queues them for a
+ * later first acceptSync() (otherwise they would be left unanswered). The queue
+ * is provisional: if a connection listener is added before the first
+ * acceptSync(), the queue goes away and what it held is emitted to the listener.
+ */
+function queueUntilListened(server: Accepting): void {
+  if (server[kAccept] === undefined && server.listenerCount(connectionEvent(server)) === 0) acceptQueue(server, true);
+}
+
+function acceptQueue(server: Accepting, provisional = false): Queue<GreenSocket> {
   let queue = server[kAccept];
-  if (queue !== undefined) return queue;
+  if (queue !== undefined) {
+    if (!provisional) server[kProvisional]?.();
+    return queue;
+  }
   const q = new Queue<GreenSocket>();
   queue = q;
   server[kAccept] = q;
   // Accepted sockets are queued by a plain listener: no fiber per connection here.
+  const fibersBefore = (server as FiberServer)[kFibers];
   (server as FiberServer)[kFibers] = false;
   const event = connectionEvent(server);
   const onConnection = (sock: net.Socket) => {
     q.putNowait(blocking(sock));
   };
   server.on(event, onConnection);
+  const uninstall = () => {
+    delete (server as Partial<Accepting>).close;
+    delete server[kAccept];
+    server.removeListener(event, onConnection);
+    settle();
+  };
   // net.Server has no event for "stopped listening" ('close' waits for every
   // connection, queued ones included): wrap this instance's close().
   const close = server.close;
   server.close = function (this: net.Server, cb?: (err?: Error) => void) {
-    delete (server as Partial<Accepting>).close;
-    delete server[kAccept];
-    server.removeListener(event, onConnection);
+    uninstall();
     while (!q.empty()) q.getNowait().destroy();
     q.shutdown(true);
     return close.call(this, cb);
   } as typeof server.close;
+  let settle = (): void => {};
+  if (provisional) {
+    const onNewListener = (name: string | symbol) => {
+      if (name !== event) return;
+      // The server has a connection listener after all: give back what was queued.
+      uninstall();
+      if (fibersBefore === undefined) delete (server as FiberServer)[kFibers];
+      else (server as FiberServer)[kFibers] = fibersBefore;
+      const held: GreenSocket[] = [];
+      while (!q.empty()) held.push(q.getNowait());
+      q.shutdown(true);
+      // 'newListener' fires before the listener is added.
+      if (held.length > 0) nextTick(() => { for (const sock of held) server.emit(event, sock); });
+    };
+    server.on('newListener', onNewListener);
+    settle = () => {
+      server.removeListener('newListener', onNewListener);
+      delete server[kProvisional];
+    };
+    server[kProvisional] = settle;
+  }
   return queue;
 }
 
@@ -185,6 +234,8 @@ export function emitConnection(
 ): boolean {
   if (event !== connectionEvent || !(args[0] instanceof Socket)) return false;
   blocking(args[0]);
+  // A connection nobody listens for: queue it for acceptSync() (server.listen() without listenSync).
+  if (server.listenerCount(event) === 0) queueUntilListened(server);
   return divertToFiber(server, event, args);
 }
 
