@@ -129,16 +129,10 @@ function pumpLater(lane: Lane): void {
   hub.runCallback(() => pumpReporting(lane));
 }
 
-// On the hub, for work that no caller waits for: its error is an uncaught error.
+// A hub callback, for work that no caller waits for: an error it throws before it
+// blocks is reported by the hub's guard as an uncaught error.
 function pumpReporting(lane: Lane): void {
-  if (lane.busy) return;
-  try {
-    pump(lane, true);
-  } catch (err) {
-    process.nextTick(() => {
-      throw err;
-    });
-  }
+  if (!lane.busy) pump(lane, true);
 }
 
 // --- Callbacks --------------------------------------------------------------------
