@@ -29,6 +29,16 @@ gs_node_gyp() {
 # used when it is that major and has its headers; otherwise the npm package
 # node-<platform>-<arch>@<major> is fetched once into $GS_CACHE/node-<major> (the npm registry
 # is the only network this needs; the archive stays in npm's cache).
+# The exact versions CI tests (src/core/tested-builds.ts lists their fingerprints; the
+# `auto` backend picks fast only on those): bump both together.
+gs_pinned() {
+  case "$1" in
+    22) echo 22.23.5 ;;
+    24) echo 24.22.3 ;;
+    *) echo "$1" ;;
+  esac
+}
+
 gs_node_dir() {
   local major="$1" sys_node sys_prefix dir tgz pkg
   sys_node="$(command -v node || true)"
@@ -43,11 +53,11 @@ gs_node_dir() {
   fi
   dir="$GS_CACHE/node-$major"
   if [[ -x "$dir/bin/node" && -f "$dir/include/node/node.h" ]] &&
-     "$dir/bin/node" -e 0 2>/dev/null; then
+     [[ "$("$dir/bin/node" --version 2>/dev/null)" == "v$(gs_pinned "$major")" || "$(gs_pinned "$major")" == "$major" ]]; then
     echo "$dir"
     return
   fi
-  pkg="node-$(uname -s | tr '[:upper:]' '[:lower:]')-$(uname -m | sed 's/x86_64/x64/;s/aarch64/arm64/')@$major"
+  pkg="node-$(uname -s | tr '[:upper:]' '[:lower:]')-$(uname -m | sed 's/x86_64/x64/;s/aarch64/arm64/')@$(gs_pinned "$major")"
   gs_log "fetching $pkg into $dir"
   mkdir -p "$GS_CACHE"
   tgz="$(cd "$GS_CACHE" && npm pack "$pkg" --silent | tail -n1)" || return 1

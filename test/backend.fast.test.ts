@@ -2,6 +2,8 @@
 import test from 'ava';
 import { BackendInUseError, configure, runtimeStats, spawn, sleep, wait } from 'greenstack';
 import { backendStatus } from '../dist/core/internal.js';
+import { buildFingerprint } from '../dist/core/fingerprint.js';
+import { TESTED_BUILDS } from '../dist/core/tested-builds.js';
 import { checkLeaks } from './helpers/leaks.js';
 import { gcStressCases, runFixture, type RunResult } from './helpers/subprocess.js';
 
@@ -80,16 +82,33 @@ for (const stage of ['discovery', 'selfcheck']) {
   });
 }
 
-test.serial('GREENSTACK_BACKEND=auto and unset mean carriers; a bad value warns and means auto', (t) => {
-  for (const value of ['auto', '', 'carrier']) {
+test.serial('auto (and unset): fast on a build CI ran the suite on, carrier with the reason elsewhere; a bad value warns and means auto', (t) => {
+  const tested = TESTED_BUILDS.includes(buildFingerprint());
+  for (const value of ['auto', '']) {
     const r = runFixture('backend.js', { args: ['status'], env: { GREENSTACK_BACKEND: value } });
     t.is(r.status, 0, r.stderr);
-    t.is(lastJson(r.stdout).backend, 'carrier', `GREENSTACK_BACKEND=${value}`);
+    const out = lastJson(r.stdout) as { backend: string; status: { why: string; fingerprint: string } };
+    t.is(out.backend, tested ? 'fast' : 'carrier', `GREENSTACK_BACKEND=${value}`);
+    t.is(out.status.fingerprint, buildFingerprint());
+    t.regex(out.status.why, tested ? /^auto chose fast: a tested Node build/ : /^auto chose carrier: this Node build is not one/);
   }
+  // An untested build (a fingerprint the list does not have): carriers, and why.
+  const untested = runFixture('backend.js', { args: ['status'], env: { GREENSTACK_BACKEND: 'auto', GREENSTACK_TEST_FINGERPRINT: 'node v0 stripped' } });
+  t.is(untested.status, 0, untested.stderr);
+  const u = lastJson(untested.stdout) as { backend: string; status: { reason: string; why: string } };
+  t.is(u.backend, 'carrier');
+  t.regex(u.status.reason, /not one greenstack's CI ran its suite on/);
+  // Asked for explicitly, carriers are carriers whatever the build.
+  const carrier = runFixture('backend.js', { args: ['status'], env: { GREENSTACK_BACKEND: 'carrier' } });
+  t.is(lastJson(carrier.stdout).backend, 'carrier');
   const bad = runFixture('backend.js', { args: ['status'], env: { GREENSTACK_BACKEND: 'turbo' } });
   t.is(bad.status, 0, bad.stderr);
-  t.is(lastJson(bad.stdout).backend, 'carrier');
+  t.is(lastJson(bad.stdout).backend, tested ? 'fast' : 'carrier');
   t.regex(bad.stderr, /GREENSTACK_BACKEND=turbo is not one of carrier, fast, auto; using auto/);
+});
+
+test('the Node running this suite is a build listed in src/core/tested-builds.ts (add its fingerprint once the suite passes on it)', (t) => {
+  t.true(TESTED_BUILDS.includes(buildFingerprint()), `not listed: '${buildFingerprint()}' (node scripts/fingerprint.js)`);
 });
 
 test.serial('configure({ backend }) before the first fiber overrides the environment', (t) => {

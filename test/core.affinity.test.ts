@@ -1,9 +1,10 @@
 // core.affinity.test.ts: the CPU pin covers hub and carriers only (threadpool, workers, children keep the original mask).
 import test from 'ava';
+import { onCarriers } from './helpers/backend.js';
 import { runFixture } from './helpers/subprocess.js';
 
 // The pin is the carrier backend's (the fast backend runs fibers on the hub's own thread).
-const carrier = process.env.GREENSTACK_BACKEND !== 'fast';
+const carrier = onCarriers();
 const carrierTest = carrier ? test : test.skip;
 
 carrierTest('pinned by default: hub and carriers on one CPU, everything else unpinned', (t) => {

@@ -2,13 +2,14 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import test from 'ava';
+import { onCarriers } from './helpers/backend.js';
 import { fixturesDir } from './helpers/subprocess.js';
 
 // RLIMIT_NPROC does not bind root, so run the fixture as an unprivileged user
 // with a small `ulimit -u`.
 // One OS thread per fiber is the carrier backend's limit (bench/backend.js covers fast's).
 const canDropPrivileges =
-  process.env.GREENSTACK_BACKEND !== 'fast' && process.getuid?.() === 0 && spawnSync('runuser', ['--help']).status === 0;
+  onCarriers() && process.getuid?.() === 0 && spawnSync('runuser', ['--help']).status === 0;
 
 (canDropPrivileges ? test : test.skip)('spawning past the thread limit throws CarrierLimitError', (t) => {
   const script = `ulimit -u 60 && exec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(fixturesDir, 'carrier-limit.js'))}`;

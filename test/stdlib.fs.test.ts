@@ -8,6 +8,7 @@ import { sleep, spawn, Timeout, TimeoutError, withTimeout } from 'greenstack';
 import gfs, * as green from 'greenstack/fs';
 import { checkLeaks } from './helpers/leaks.js';
 import { fixturesDir } from './helpers/subprocess.js';
+import { setInPlaceCalls } from '../dist/core/internal.js';
 
 checkLeaks(test);
 
@@ -389,7 +390,12 @@ function runAll(impl: Record<string, unknown>, T: string, sink: unknown[], parke
   return out;
 }
 
-test.serial('differential: every call gives node:fs results and errors, inside a fiber', async (t) => {
+// Twice: with quick calls run in place (the default), and with every call handed to
+// the threadpool, where each call that does IO must park the fiber.
+for (const inPlace of [false, true]) {
+test.serial(`differential: every call gives node:fs results and errors, inside a fiber${inPlace ? ' (quick calls in place)' : ''}`, async (t) => {
+  setInPlaceCalls(inPlace);
+  t.teardown(() => setInPlaceCalls(true));
   const A = makeTree();
   const G = makeTree();
   const dirs: unknown[] = [];
@@ -411,7 +417,7 @@ test.serial('differential: every call gives node:fs results and errors, inside a
     // fiber instead of blocking the process.
     const blocked = cases
       .map((c, i) => ({ c, i, did: !expected[i]!.threw || typeof (expected[i]!.value as { syscall?: unknown }).syscall === 'string' }))
-      .filter(({ c, i, did }) => did && !parked[i] && c.inPlace !== true)
+      .filter(({ c, i, did }) => did && !parked[i] && c.inPlace !== true && !inPlace)
       .map(({ c, i }) => `#${i} ${c.name}(${c.args.toString().replace(/^\([^)]*\)\s*=>\s*/, '')})`);
     t.deepEqual(blocked, []);
     const errors = expected.filter((o) => o.threw).length;
@@ -422,13 +428,19 @@ test.serial('differential: every call gives node:fs results and errors, inside a
     fs.rmSync(G, { recursive: true, force: true });
   }
 });
+}
 
 test.serial('differential with hostile arguments: every *Sync, bad fds, huge and negative numbers, every argument shape', (t) => {
   // In a child process whose cwd is a scratch directory: some shapes create files
   // relative to the cwd, and a regression could hang or throw on the hub.
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-hostile-'));
   try {
-    const r = cp.spawnSync(process.execPath, [path.join(fixturesDir, 'fs-hostile.js')], { cwd, encoding: 'utf8', timeout: 100_000 });
+    const r = cp.spawnSync(process.execPath, [path.join(fixturesDir, 'fs-hostile.js')], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 100_000,
+      env: { ...process.env, GREENSTACK_IN_PLACE: '0' }, // it checks that calls park
+    });
     t.is(r.status, 0, r.stderr);
     const { calls, functions, mismatches } = JSON.parse(r.stdout) as { calls: number; functions: number; mismatches: string[] };
     t.deepEqual(mismatches, []);

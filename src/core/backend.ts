@@ -3,8 +3,14 @@ import { performance } from 'node:perf_hooks';
 import { debuglog } from 'node:util';
 import { BackendInUseError, InvalidArgValueError } from './errors.js';
 import { binding, type FiberHandle } from './native.js';
+import { buildFingerprint } from './fingerprint.js';
+import { TESTED_BUILDS } from './tested-builds.js';
 
-/** `carrier`: one OS thread per fiber. `fast`: user-space stack switching (opt-in). `auto`: carrier for now. */
+/**
+ * `carrier`: one OS thread per fiber. `fast`: user-space stack switching on the hub's
+ * thread, after its self-check. `auto` (the default): fast where the self-check passes
+ * on a Node build greenstack's CI ran its whole suite on, carrier everywhere else.
+ */
 export type BackendName = 'carrier' | 'fast' | 'auto';
 
 export interface BackendStatus {
@@ -12,8 +18,12 @@ export interface BackendStatus {
   requested: BackendName;
   /** What fibers run on. */
   active: 'carrier' | 'fast';
-  /** Why `fast` was requested but is not active ('' otherwise). */
+  /** Why `fast` was requested (or `auto` chose it) but is not active ('' otherwise). */
   reason: string;
+  /** One sentence: which backend runs and why. */
+  why: string;
+  /** This Node build's fingerprint (what TESTED_BUILDS lists). */
+  fingerprint: string;
   /** The TLS layout the fast backend's discovery found (when it ran). */
   details: string;
   /** Time the fast backend's self-check took, in ms (0 when it did not run). */
@@ -61,27 +71,40 @@ export function requestBackend(name: BackendName): BackendStatus {
   }
 }
 
+/** Which backend runs and why, if it has been chosen (the first fiber chooses). */
+export function backendWhy(): string {
+  return status?.why ?? 'not chosen yet: the first fiber chooses it';
+}
+
 /** The backend now in use, selecting it first if no fiber has started yet. */
 export function backendStatus(): BackendStatus {
   return status ?? selectBackend();
 }
 
-/** Makes the requested backend the active one; runs the fast self-check when asked for fast. */
+let fingerprint: string | undefined;
+
+/** Makes the requested backend the active one; runs the fast self-check when fast is wanted. */
 export function selectBackend(): BackendStatus {
-  const want = requested === 'fast' ? 'fast' : 'carrier';
+  fingerprint ??= buildFingerprint();
+  const tested = TESTED_BUILDS.includes(fingerprint);
+  const want = requested === 'fast' || (requested === 'auto' && tested) ? 'fast' : 'carrier';
   if (status !== null && status.requested === requested && (status.active === want || status.reason !== '')) {
     return status;
   }
+  const base = { requested, details: '', checkMs: 0, fingerprint };
   if (want === 'carrier') {
     if (activeBackend() !== 'carrier') setNative('carrier');
-    status = { requested, active: 'carrier', reason: '', details: '', checkMs: 0 };
+    const reason = requested === 'auto' ? 'this Node build is not one greenstack\'s CI ran its suite on (see fingerprint)' : '';
+    const why = reason === '' ? 'carrier: requested' : `auto chose carrier: ${reason}`;
+    status = { ...base, active: 'carrier', reason, why };
     return status;
   }
+  const how = requested === 'auto' ? 'auto chose' : 'requested';
   if (typeof binding.setBackend !== 'function') {
     // A prebuilt or stale addon from before the fast backend existed.
     const reason = 'this build of the native addon has no fast backend (rebuild it)';
     debug('backend: fast is unavailable, using carrier threads: %s', reason);
-    status = { requested, active: 'carrier', reason, details: '', checkMs: 0 };
+    status = { ...base, active: 'carrier', reason, why: `fast ${how}, carrier in use: ${reason}` };
     return status;
   }
   const t0 = performance.now();
@@ -95,10 +118,11 @@ export function selectBackend(): BackendStatus {
   const checkMs = performance.now() - t0;
   if (reason === '') {
     debug('backend: fast (self-check passed in %s ms; %s)', checkMs.toFixed(1), details);
-    status = { requested, active: 'fast', reason: '', details, checkMs };
+    const why = requested === 'auto' ? 'auto chose fast: a tested Node build, and the self-check passed' : 'fast: requested, and the self-check passed';
+    status = { ...base, active: 'fast', reason: '', why, details, checkMs };
   } else {
     debug('backend: fast is unavailable, using carrier threads: %s', reason);
-    status = { requested, active: 'carrier', reason, details, checkMs };
+    status = { ...base, active: 'carrier', reason, why: `fast ${how}, carrier in use: ${reason}`, details, checkMs };
   }
   return status;
 }

@@ -2,7 +2,7 @@
 import { InvalidArgTypeError, InvalidArgValueError, validateOptions } from './errors.js';
 import { setFlagsFromString } from 'node:v8';
 import { binding } from './native.js';
-import { activeBackend, requestBackend, selectBackend, validateBackend, type BackendName } from './backend.js';
+import { activeBackend, backendWhy, requestBackend, selectBackend, validateBackend, type BackendName } from './backend.js';
 
 export interface RuntimeOptions {
   /** Default native stack size of a fiber, in bytes (default 1 MiB; min 128 KiB). */
@@ -102,9 +102,11 @@ export interface RuntimeStats {
   pinnedCpu: number;
   /** The backend fibers run on; on 'fast', carriers/idleCarriers count coroutine stacks. */
   backend: 'carrier' | 'fast';
+  /** Why that backend: requested, or what `auto` found (a tested Node build, the self-check). */
+  backendWhy: string;
 }
 
 export function runtimeStats(): RuntimeStats {
   const [carriers, idleCarriers, suspended, records] = binding.stats();
-  return { carriers, idleCarriers, suspended, records, pinnedCpu, backend: activeBackend() };
+  return { carriers, idleCarriers, suspended, records, pinnedCpu, backend: activeBackend(), backendWhy: backendWhy() };
 }

@@ -1,6 +1,7 @@
 // cooperative.ts: the declaration each cooperative module exports for the patcher, and park(), which blocks a fiber on a callback-style call.
 import { executionAsyncResource } from 'node:async_hooks';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { liveFibers, startedFibers } from '../core/fiber.js';
 import { activeBackend } from '../core/backend.js';
 import { hub } from '../core/hub.js';
@@ -97,6 +98,56 @@ function reportHubCall(): void {
       frames.slice(frames.indexOf(site)).join('\n'),
     { type: 'GreenstackWarning', code: 'GREENSTACK_BLOCKING_ON_HUB' },
   );
+}
+
+// --- Calls that would not block for long run in place --------------------------------
+//
+// A threadpool round trip plus two switches costs 20-50 us; a warm statSync takes
+// 2-5 us. So, as Go leaves short syscalls on their thread, a call that cannot block
+// indefinitely runs node's sync function in place while it stays quick. One that took
+// longer than SLOW_MS (a stalled or network filesystem) sends its function back to
+// the threadpool for the next SLOW_BACKOFF calls, then it is tried in place again.
+// Calls that may open a FIFO or a device (whose other end may be another fiber, or
+// the hub) run in place only when the caller's check says the target is a regular
+// file (fs.ts: readFileSync, writeFileSync, appendFileSync by path).
+const IN_PLACE = new Set([
+  'accessSync', 'existsSync', 'statSync', 'lstatSync', 'fstatSync', 'readdirSync', 'readlinkSync',
+  'mkdirSync', 'rmdirSync', 'unlinkSync', 'renameSync', 'linkSync', 'symlinkSync', 'chmodSync',
+  'fchmodSync', 'chownSync', 'fchownSync', 'lchownSync', 'utimesSync', 'futimesSync', 'lutimesSync',
+  'closeSync', 'statfsSync',
+]);
+const SLOW_MS = 1;
+const SLOW_BACKOFF = 64;
+const backoff = new Map<string, number>();
+let inPlaceOff = process.env.GREENSTACK_IN_PLACE === '0';
+
+/** Tests and benchmarks: false sends every cooperative call through the threadpool. */
+export function setInPlaceCalls(enabled: boolean): void {
+  inPlaceOff = !enabled;
+}
+
+/**
+ * In a fiber (inFiber() was true): runs call in place, timed, and returns true with
+ * the result in out, when the call named name would not block for long; false to
+ * go through the threadpool.
+ */
+export function inPlace<T>(name: string, call: () => T, out: { value?: T }, regularFile?: () => boolean): boolean {
+  if (inPlaceOff) return false;
+  if (!IN_PLACE.has(name) && regularFile === undefined) return false;
+  const left = backoff.get(name);
+  if (left !== undefined) {
+    if (left > 1) backoff.set(name, left - 1);
+    else backoff.delete(name);
+    return false;
+  }
+  const t0 = performance.now();
+  try {
+    if (regularFile !== undefined && !regularFile()) return false;
+    out.value = call();
+  } finally {
+    if (performance.now() - t0 > SLOW_MS) backoff.set(name, SLOW_BACKOFF);
+  }
+  return true;
 }
 
 /**

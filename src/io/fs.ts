@@ -10,7 +10,7 @@
 import fs = require('node:fs');
 import pathModule = require('node:path');
 import { fileURLToPath } from 'node:url';
-import { callbackTwins, first, inFiber, park, type CooperativeModule, type NodeCallback } from './cooperative.js';
+import { callbackTwins, first, inFiber, inPlace, park, type CooperativeModule, type NodeCallback } from './cooperative.js';
 
 export * from 'node:fs';
 
@@ -131,6 +131,29 @@ function isPlainOptions(v: unknown): v is Record<string | symbol, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+// Whole-file calls by path run in place (cooperative.inPlace) only on a regular file
+// (or, for writes, one that does not exist yet): never a FIFO or a device, whose other
+// end may be another fiber. Other flags, fds and signals take the usual way.
+const WHOLE_FILE = new Set(['readFileSync', 'writeFileSync', 'appendFileSync']);
+const statQuiet = original.statSync as (p: unknown, o: { throwIfNoEntry: false }) => fs.Stats | undefined;
+
+function regularTarget(name: string, args: Args): boolean {
+  const [target, , third] = args;
+  const options = name === 'readFileSync' ? args[1] : third;
+  if (typeof target !== 'string' && !Buffer.isBuffer(target) && !(target instanceof URL)) return false;
+  if (options !== undefined && typeof options !== 'string') {
+    if (!isPlainOptions(options) || options.signal !== undefined) return false;
+    const flag = options.flag;
+    if (flag !== undefined && flag !== (name === 'readFileSync' ? 'r' : name === 'writeFileSync' ? 'w' : 'a')) return false;
+  }
+  try {
+    const st = statQuiet(target, { throwIfNoEntry: false });
+    return st === undefined ? name !== 'readFileSync' : st.isFile();
+  } catch {
+    return false; // the usual way gives node's error
+  }
+}
+
 function makeCooperative(name: string, spec: Spec): AnyFn | undefined {
   const orig = original[name];
   const asyncFn = twin[name];
@@ -143,6 +166,9 @@ function makeCooperative(name: string, spec: Spec): AnyFn | undefined {
         const value = orig.apply(this, args);
         return spec.wrap === undefined ? value : spec.wrap(value);
       }
+      const done: { value?: unknown } = {};
+      const regular = WHOLE_FILE.has(name) ? () => regularTarget(name, args) : undefined;
+      if (inPlace(name, () => orig.apply(this, args), done, regular)) return spec.wrap === undefined ? done.value : spec.wrap(done.value);
       const start = spec.start ?? ((a: Args, cb: NodeCallback) => asyncFn!(...pad(a, spec.arity), cb));
       const pick = spec.pick === undefined ? first : (results: unknown[]) => spec.pick!(results, args);
       const fix = spec.fixError;
