@@ -8,7 +8,7 @@ import { sleep, spawn, Timeout, TimeoutError, withTimeout } from 'greenstack';
 import gfs, * as green from 'greenstack/fs';
 import { checkLeaks } from './helpers/leaks.js';
 import { fixturesDir } from './helpers/subprocess.js';
-import { setInPlaceCalls } from '../dist/core/internal.js';
+import { hub, setInPlaceCalls } from '../dist/core/internal.js';
 
 checkLeaks(test);
 
@@ -652,4 +652,45 @@ test.serial('opendirSync and the Dir it returns work in a fiber: readSync/closeS
     return n;
   });
   t.is(rest + 1, fs.readdirSync(__dirname).length);
+});
+
+test.serial('quick calls run in place (no switch); whole-file calls on a FIFO still park and let other fibers run', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-inplace-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'f.txt');
+  fs.writeFileSync(file, 'content');
+  const fifo = path.join(dir, 'fifo');
+  cp.execFileSync('mkfifo', [fifo]);
+  const switches = () => {
+    let n = 0;
+    const original = hub.switchOut;
+    hub.switchOut = function (this: typeof hub, ...args: Parameters<typeof hub.switchOut>) {
+      n++;
+      return original.apply(this, args);
+    };
+    return { count: () => n, restore: () => (hub.switchOut = original) };
+  };
+  // However slow this machine's disk is right now, nothing goes back to the threadpool.
+  setInPlaceCalls(true, Infinity);
+  t.teardown(() => setInPlaceCalls(true));
+  const quick = await spawn(() => {
+    const s = switches();
+    try {
+      for (let i = 0; i < 50; i++) {
+        green.statSync(file);
+        green.existsSync(file);
+        green.readFileSync(file, 'utf8');
+        green.writeFileSync(path.join(dir, 'w.txt'), 'x');
+      }
+      return s.count();
+    } finally {
+      s.restore();
+    }
+  });
+  t.is(quick, 0, 'quick calls on regular files did not switch');
+  // The FIFO's writer is another fiber: the reader must park, or this never ends.
+  const reader = spawn(() => green.readFileSync(fifo, 'utf8'));
+  const writer = spawn(() => green.writeFileSync(fifo, 'through the fifo'));
+  t.is(await reader, 'through the fifo');
+  await writer;
 });

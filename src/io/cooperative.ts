@@ -116,14 +116,20 @@ const IN_PLACE = new Set([
   'fchmodSync', 'chownSync', 'fchownSync', 'lchownSync', 'utimesSync', 'futimesSync', 'lutimesSync',
   'closeSync', 'statfsSync',
 ]);
-const SLOW_MS = 1;
+// Well above a preempted quick call on a loaded machine; a stalled filesystem stalls for longer.
+let slowMs = 10;
 const SLOW_BACKOFF = 64;
 const backoff = new Map<string, number>();
 let inPlaceOff = process.env.GREENSTACK_IN_PLACE === '0';
 
-/** Tests and benchmarks: false sends every cooperative call through the threadpool. */
-export function setInPlaceCalls(enabled: boolean): void {
+/**
+ * Tests and benchmarks: false sends every cooperative call through the threadpool;
+ * slow sets the duration in ms above which a call in place counts as slow.
+ */
+export function setInPlaceCalls(enabled: boolean, slow = 10): void {
   inPlaceOff = !enabled;
+  slowMs = slow;
+  backoff.clear();
 }
 
 /**
@@ -145,7 +151,7 @@ export function inPlace<T>(name: string, call: () => T, out: { value?: T }, regu
     if (regularFile !== undefined && !regularFile()) return false;
     out.value = call();
   } finally {
-    if (performance.now() - t0 > SLOW_MS) backoff.set(name, SLOW_BACKOFF);
+    if (performance.now() - t0 > slowMs) backoff.set(name, SLOW_BACKOFF);
   }
   return true;
 }
