@@ -22,13 +22,15 @@ export interface LoadOptions {
   body?: string;
   /** Seconds before a request counts as timed out. */
   timeout?: number;
+  /** Every response body must be this (others count as mismatches). */
+  expectBody?: string;
 }
 
 /** Sends `amount` requests over `connections` keep-alive connections; resolves with the counts. */
 export function load(url: string, options: LoadOptions): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     autocannon(
-      { url, connections: options.connections ?? 10, amount: options.amount, timeout: options.timeout ?? 10, method: options.method ?? 'GET', headers: options.headers, body: options.body },
+      { url, connections: options.connections ?? 10, amount: options.amount, timeout: options.timeout ?? 10, method: options.method ?? 'GET', headers: options.headers, body: options.body, expectBody: options.expectBody },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
   });
