@@ -146,3 +146,9 @@ test.serial('-h and -v, also grouped or among node options', (t) => {
   t.regex(run(['--enable-source-maps', '-h']).stdout, /^Usage: greenstack/);
   t.regex(run(['-v']).stdout, /^greenstack \d+\.\d+\.\d+/);
 });
+
+test.serial('examples/fibers-app.js (unmodified node-fibers code) runs under greenstack --fibers', (t) => {
+  const r = run(['--fibers', path.join(root, 'examples', 'fibers-app.js')]);
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout.trim(), 'node-fibers code ran on greenstack: fibers + future');
+});
