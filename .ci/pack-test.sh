@@ -42,7 +42,7 @@ node -e '
 files="$(tar -tzf "$TGZ")"
 for want in package/package.json package/LICENSE package/dist/index.js package/dist/index.d.ts \
   package/dist/esm/index.mjs package/native/binding.cc package/binding.gyp package/bin/greenstack.js \
-  package/scripts/install.js; do
+  package/scripts/install.js package/examples/build-tool.js package/examples/fibers-app.js; do
   check "tarball has ${want#package/}" grep -qxF "$want" <<<"$files"
 done
 for major in "${GS_NODE_MAJORS[@]}"; do
@@ -51,7 +51,7 @@ for major in "${GS_NODE_MAJORS[@]}"; do
     grep -qxF "package/prebuilds/linux-x64/greenstack.abi$abi.node" <<<"$files"
 done
 check "tarball has no tests, sources maps, benchmarks or build output" \
-  bash -c '! grep -E "^package/(dist-test|test|src|bench|build|\.cache|\.ci|examples)/|\.map$" <<<"$1"' _ "$files"
+  bash -c '! grep -E "^package/(dist-test|test|src|bench|build|\.cache|\.ci)/|\.map$" <<<"$1"' _ "$files"
 
 # --- install into a fresh project, npm defaults: the dependency's install script is skipped
 APP="$TMP/app"
@@ -140,6 +140,24 @@ for major in "${majors[@]}"; do
   else
     echo "!!!! SKIPPED: Node $major: npx greenstack: dist/patch/cli.js is not in the package yet (src/patch/cli.ts not written)"
   fi
+done
+
+# --- the README's First run and entry-point commands, verbatim, from the installed package's README
+# (the examples ship in the package): each must exit 0.
+mapfile -t readme_cmds < <(node -e '
+  const s = require("fs").readFileSync(process.argv[1], "utf8");
+  const cmds = new Set();
+  for (const m of s.matchAll(/^\$ (npx greenstack [^\n]+)$/gm)) cmds.add(m[1].trim());
+  for (const m of s.matchAll(/`((?:npx|node) [^`]*node_modules\/greenstack\/examples\/[^`]*)`/g)) cmds.add(m[1]);
+  console.log([...cmds].join("\n"));
+' "$APP/node_modules/greenstack/README.md")
+check "README: example commands found (First run, entry points)" test "${#readme_cmds[@]}" -ge 5
+for major in "${majors[@]}"; do
+  dir="$(gs_node_dir "$major")" || continue
+  for cmd in "${readme_cmds[@]}"; do
+    out="$(cd "$APP" && PATH="$dir/bin:$PATH" timeout 120 bash -c "$cmd" 2>&1 </dev/null)"
+    if [[ $? -eq 0 ]]; then ok "Node $major: README: $cmd"; else ko "Node $major: README: $cmd: $(tail -n 5 <<<"$out")"; fi
+  done
 done
 
 # --- no matching addon: one clear error, then both documented fixes work (system Node only).

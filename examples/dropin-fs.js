@@ -8,7 +8,8 @@ const fs = require('greenstack/fs');
 const path = require('path');
 const { spawn } = require('greenstack');
 
-const root = path.resolve(process.argv[2] || path.join(__dirname, '..', 'src'));
+// Defaults: folders an installed package has as well as a checkout.
+const root = path.resolve(process.argv[2] || path.join(__dirname, '..', 'dist'));
 
 function walk(dir) {
   let files = 0;
@@ -27,7 +28,7 @@ function walk(dir) {
   return { files, bytes };
 }
 
-const dirs = [root, path.join(__dirname, '..', 'test'), __dirname];
+const dirs = [root, path.join(__dirname, '..', 'native'), __dirname];
 Promise.all(dirs.map((dir) => spawn(walk, dir))).then((results) => {
   results.forEach((r, i) => console.log(`${dirs[i]}: ${r.files} files, ${r.bytes} bytes`));
   console.log(`outside a fiber, fs.existsSync is node's: ${fs.existsSync(root)}`);

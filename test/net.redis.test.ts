@@ -27,14 +27,18 @@ const example = require(path.join(__dirname, '..', 'examples', 'redis-client.js'
 };
 const { RedisClient, RedisError } = example;
 
+// A system server this suite cannot provide: without it the tests are registered as skipped
+// and the reason is printed (.ci/run installs redis-server, so CI runs them).
+const haveRedis = spawnSync('redis-server', ['--version']).error === undefined;
+if (!haveRedis) console.log('net.redis: redis-server is not installed (apt-get install redis-server): skipping');
+const serial = haveRedis ? test.serial : test.serial.skip;
+
 let redis: ChildProcess | undefined;
 let port = 0;
 let stderr = '';
 
 test.before(async () => {
-  if (spawnSync('redis-server', ['--version']).error !== undefined) {
-    throw new Error('redis-server is not installed (apt-get install redis-server; .ci/run installs it)');
-  }
+  if (!haveRedis) return;
   port = await freePort();
   redis = spawnProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -56,7 +60,7 @@ test.after.always(() => {
   redis?.kill('SIGKILL');
 });
 
-test.serial('PING, SET/GET (text and binary), missing keys, INCR', async (t) => {
+serial('PING, SET/GET (text and binary), missing keys, INCR', async (t) => {
   await spawn(() => {
     const r = new RedisClient(port);
     try {
@@ -83,7 +87,7 @@ test.serial('PING, SET/GET (text and binary), missing keys, INCR', async (t) => 
   });
 });
 
-test.serial('pipelining: 1000 commands in one write, replies in order; error replies in place', async (t) => {
+serial('pipelining: 1000 commands in one write, replies in order; error replies in place', async (t) => {
   await spawn(() => {
     const r = new RedisClient(port);
     try {
@@ -109,7 +113,7 @@ test.serial('pipelining: 1000 commands in one write, replies in order; error rep
   });
 });
 
-test.serial('error replies are thrown as RedisError; the connection stays in sync', async (t) => {
+serial('error replies are thrown as RedisError; the connection stays in sync', async (t) => {
   await spawn(() => {
     const r = new RedisClient(port);
     try {
@@ -125,7 +129,7 @@ test.serial('error replies are thrown as RedisError; the connection stays in syn
   });
 });
 
-test.serial('20 fibers with their own connections: INCR from all at once adds up', async (t) => {
+serial('20 fibers with their own connections: INCR from all at once adds up', async (t) => {
   await spawn(() => {
     const r = new RedisClient(port);
     r.set('counter', 0);
@@ -146,7 +150,7 @@ test.serial('20 fibers with their own connections: INCR from all at once adds up
   });
 });
 
-test.serial('a fiber blocked in BLPOP: read timeout and kill leave nothing behind', async (t) => {
+serial('a fiber blocked in BLPOP: read timeout and kill leave nothing behind', async (t) => {
   await spawn(() => {
     const r = new RedisClient(port);
     r.sock.setTimeout(50); // the socket's idle timeout applies to its blocking reads

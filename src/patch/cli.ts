@@ -7,13 +7,16 @@
 // synchronously, so in the main fiber. An ES module graph with top-level await
 // (or any ESM on a Node without require(esm)) is imported instead: its top level
 // then runs on the hub, where it can await and spawn fibers but not block.
+import { spawn as spawnProcess, spawnSync } from 'node:child_process';
 import fs = require('node:fs');
 import Module = require('node:module');
 import path = require('node:path');
 import { pathToFileURL } from 'node:url';
+import { parseArgs as parseArgv } from 'node:util';
 import { LoopExit } from '../core/errors.js';
 import { Fiber } from '../core/fiber.js';
 import { loadMainModule } from './atomic.js';
+import { enableFibersAlias, splitFibersItem } from './fibers-option.js';
 import { parsePatchList, patchAll, type PatchOptions } from './patcher.js';
 import { configure } from '../core/runtime.js';
 import { wait } from '../core/wait.js';
@@ -24,7 +27,7 @@ const EXIT_BAD_OPTION = 9;
 /** Node's exit code for an unsettled top-level await. */
 const EXIT_UNSETTLED = 13;
 
-const USAGE = `Usage: greenstack [options] <app.js|app.mjs|app.cjs> [args...]
+const USAGE = `Usage: greenstack [options] [node options] <app.js|app.mjs|app.cjs> [args...]
 
 Runs a Node program with greenstack: fs, child_process, zlib and crypto (and the
 other modules greenstack provides) are patched so their *Sync calls block only
@@ -33,89 +36,199 @@ can block, spawn fibers and join them.
 
 Options:
   --patch=<list>        modules to patch: "all" (default), "none", a list such as
-                        "fs,child_process", or "all" minus some: "-crypto"
+                        "fs,child_process", or "all" minus some: "-crypto"; the item
+                        "fibers" adds the node-fibers alias (as --fibers does)
                         (default: the GREENSTACK_PATCH environment variable)
   --no-patch            patch nothing (same as --patch=none)
+  --fibers              require('fibers') and import 'fibers' load greenstack/fibers,
+                        in this program and in the Node processes it starts
+                        (through NODE_OPTIONS)
   --stack-size=<size>   native stack of each fiber: bytes, or with k/m suffix
                         (default 1m; minimum 128k)
   --no-pin              do not pin the hub and fibers to one CPU (GREENSTACK_PIN=0)
   -h, --help            print this help and exit
   -v, --version         print greenstack's and Node's versions and exit
 
-Exit codes and error output are node's; a program whose main fiber is still
-blocked when nothing is left to wake it exits with code 13, like an unsettled
-top-level await.`;
+Node's own options (--inspect, --max-old-space-size=512, -r mod, ...) may come
+before the program, mixed with these in any order: greenstack then starts node
+again with them. Everything after the program goes to the program.
+
+Exit codes and error output are node's; bad options exit with 9; a program whose
+main fiber is still blocked when nothing is left to wake it exits with code 13,
+like an unsettled top-level await.`;
+
+/** The CLI's own options, for util.parseArgs. */
+const OPTIONS = {
+  patch: { type: 'string' },
+  'no-patch': { type: 'boolean' },
+  fibers: { type: 'boolean' },
+  'stack-size': { type: 'string' },
+  pin: { type: 'boolean' },
+  'no-pin': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+// Node options that take their value as the next argument (`-r mod`); any other node
+// option with a value is written `--name=value`.
+const NODE_VALUE_OPTIONS = new Set([
+  '-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions',
+  '--inspect-port', '--debug-port', '--title', '--input-type', '--env-file', '--redirect-warnings',
+  '--unhandled-rejections', '--disable-warning', '--diagnostic-dir', '--report-dir', '--cpu-prof-dir',
+  '--heap-prof-dir', '--icu-data-dir', '--openssl-config', '--dns-result-order', '--max-http-header-size',
+]);
 
 interface CliOptions {
   patch: PatchOptions;
+  fibers: boolean;
   stackSize: number | undefined;
   pin: boolean | undefined;
+  /** Node options given before the program: node must be started again with them. */
+  nodeOptions: string[];
+  /** The CLI's own arguments, as given (for that second start). */
+  ownArgs: string[];
   file: string;
   args: string[];
 }
 
-class UsageError extends Error {}
+/** A bad command line: printed with the usage text, exit code 9. */
+class UsageError extends Error {
+  readonly code: string;
+
+  constructor(message: string, code = 'ERR_GREENSTACK_CLI_USAGE') {
+    super(message);
+    this.code = code;
+  }
+}
 
 function parseSize(text: string): number {
   const m = /^(\d+)([kKmMgG]?)$/.exec(text.trim());
-  if (m === null) throw new UsageError(`invalid --stack-size "${text}": use bytes, or a number with k or m`);
+  if (m === null) throw new UsageError(`invalid --stack-size "${text}": use bytes, or a number with k or m`, 'ERR_INVALID_ARG_VALUE');
   const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
   return Number(m[1]) * scale;
 }
 
+let v8Options: Set<string> | undefined;
+
+/** Whether node itself takes this option (a Node option, or a V8 one as `node --v8-options` lists them). */
+function isNodeOption(name: string): boolean {
+  if (process.allowedNodeEnvironmentFlags.has(name) || NODE_VALUE_OPTIONS.has(name)) return true;
+  if (!name.startsWith('--')) return false;
+  if (v8Options === undefined) {
+    // Only asked for an option that is neither greenstack's nor in Node's own list.
+    const r = spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' });
+    v8Options = new Set([...(r.stdout ?? '').matchAll(/^\s+--([\w-]+)/gm)].map((m) => m[1]!.replace(/_/g, '-')));
+  }
+  const bare = name.slice(2).replace(/_/g, '-');
+  return v8Options.has(bare) || (bare.startsWith('no-') && v8Options.has(bare.slice(3)));
+}
+
 function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
-  let patchSpec = process.env.GREENSTACK_PATCH ?? '';
-  let stackSize: number | undefined;
-  let pin: boolean | undefined;
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      i++;
-      break;
-    }
-    if (!arg.startsWith('-') || arg === '-') break;
-    const eq = arg.indexOf('=');
-    const name = eq < 0 ? arg : arg.slice(0, eq);
-    const value = (): string => {
-      if (eq >= 0) return arg.slice(eq + 1);
-      if (i + 1 >= argv.length) throw new UsageError(`${name} needs a value`);
-      return argv[++i]!;
-    };
-    switch (name) {
-      case '-h':
-      case '--help':
-        return 'help';
-      case '-v':
-      case '--version':
-        return 'version';
-      case '--patch':
-        patchSpec = value();
-        break;
-      case '--no-patch':
-        patchSpec = 'none';
-        break;
-      case '--stack-size':
-        stackSize = parseSize(value());
-        break;
-      case '--pin':
-        pin = true;
-        break;
-      case '--no-pin':
-        pin = false;
-        break;
-      default:
-        throw new UsageError(`unknown option ${arg}`);
+  // Tokenize everything, then keep what comes before the program: ours, and node's.
+  let tokens;
+  try {
+    ({ tokens } = parseArgv({ args: argv, options: OPTIONS, strict: false, allowPositionals: true, tokens: true }));
+  } catch (err) {
+    throw new UsageError((err as Error).message, (err as { code?: string }).code);
+  }
+  const own = new Set<number>(); // indices in argv of the CLI's own arguments
+  const nodeOptions: string[] = [];
+  let fileIndex = -1;
+  for (let t = 0; t < tokens.length && fileIndex < 0; t++) {
+    const token = tokens[t]!;
+    if (token.kind === 'option-terminator') {
+      fileIndex = token.index + 1;
+    } else if (token.kind === 'positional') {
+      fileIndex = token.index;
+    } else if (token.name in OPTIONS) {
+      // (A short-option group such as -hv gives several tokens for one index.)
+      own.add(token.index);
+      if (token.value !== undefined && token.inlineValue === false) own.add(token.index + 1);
+    } else {
+      const raw = argv[token.index]!;
+      const name = raw.includes('=') ? raw.slice(0, raw.indexOf('=')) : raw;
+      if (!isNodeOption(name)) throw new UsageError(`unknown option ${raw}`, 'ERR_PARSE_ARGS_UNKNOWN_OPTION');
+      nodeOptions.push(raw);
+      if (NODE_VALUE_OPTIONS.has(name) && !raw.includes('=')) {
+        const next = tokens[t + 1];
+        if (next === undefined || next.kind !== 'positional') throw new UsageError(`${name} needs a value`, 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE');
+        nodeOptions.push(next.value);
+        t++;
+      }
     }
   }
-  if (i >= argv.length) throw new UsageError('no program to run');
+  const ownArgs = [...own].map((i) => argv[i]!);
+  let values;
+  try {
+    ({ values } = parseArgv({ args: ownArgs, options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new UsageError((err as Error).message, (err as { code?: string }).code);
+  }
+  if (values.help === true) return 'help';
+  if (values.version === true) return 'version';
+  if (fileIndex < 0 || fileIndex >= argv.length) throw new UsageError('no program to run');
+  const { spec, fibers } = splitFibersItem(values['no-patch'] === true ? 'none' : (values.patch ?? process.env.GREENSTACK_PATCH ?? ''));
   let patch: PatchOptions;
   try {
-    patch = parsePatchList(patchSpec);
+    patch = parsePatchList(spec);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError((err as Error).message, (err as { code?: string }).code);
   }
-  return { patch, stackSize, pin, file: argv[i]!, args: argv.slice(i + 1) };
+  const stackSize = values['stack-size'] === undefined ? undefined : parseSize(values['stack-size']);
+  const pin = values['no-pin'] === true ? false : values.pin === true ? true : undefined;
+  return {
+    patch,
+    fibers: fibers || values.fibers === true,
+    stackSize,
+    pin,
+    nodeOptions,
+    ownArgs,
+    file: argv[fileIndex]!,
+    args: argv.slice(fileIndex + 1),
+  };
+}
+
+/**
+ * Starts node again with the node options the command line gave, then this CLI with its
+ * own options and the program, and ends as that process ends (exit code or signal).
+ * Signals sent to this process and IPC messages (a parent that forked it) are relayed.
+ */
+function reexec(opts: CliOptions): void {
+  const argv = [...process.execArgv, ...opts.nodeOptions, process.argv[1]!, ...opts.ownArgs, '--', opts.file, ...opts.args];
+  const ipc = process.channel !== undefined;
+  const child = spawnProcess(process.execPath, argv, {
+    stdio: ipc ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit',
+    ...(ipc && { serialization: 'advanced' as const }),
+  });
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'];
+  const relay = (signal: NodeJS.Signals): void => {
+    child.kill(signal);
+  };
+  for (const signal of signals) process.on(signal, relay);
+  if (ipc) {
+    const fromParent = (message: unknown): void => {
+      if (child.connected) child.send(message as object);
+    };
+    process.on('message', fromParent);
+    child.on('message', (message) => process.send?.(message));
+    process.on('disconnect', () => child.connected && child.disconnect());
+    child.on('disconnect', () => {
+      process.off('message', fromParent);
+      if (process.connected) process.disconnect();
+    });
+  }
+  child.on('error', (err) => {
+    process.stderr.write(`greenstack: cannot start ${process.execPath}: ${err.message}\n`);
+    process.exitCode = 1;
+  });
+  child.on('exit', (code, signal) => {
+    for (const s of signals) process.off(s, relay);
+    if (signal !== null) {
+      process.kill(process.pid, signal);
+      return;
+    }
+    process.exit(code ?? 1);
+  });
 }
 
 function version(): string {
@@ -215,14 +328,18 @@ function reportUnsettled(err: LoopExit | undefined): void {
   process.stderr.write(`${text}\n\n`);
 }
 
+function usageError(err: { message: string; code?: string }): void {
+  process.stderr.write(`greenstack: ${err.message} (${err.code ?? 'ERR_GREENSTACK_CLI_USAGE'})\n\n${USAGE}\n`);
+  process.exitCode = EXIT_BAD_OPTION;
+}
+
 function main(): void {
   let opts: ReturnType<typeof parseArgs>;
   try {
     opts = parseArgs(process.argv.slice(2));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`greenstack: ${err.message}\n\n${USAGE}\n`);
-    process.exitCode = EXIT_BAD_OPTION;
+    usageError(err);
     return;
   }
   if (opts === 'help') {
@@ -233,11 +350,24 @@ function main(): void {
     process.stdout.write(`${version()}\n`);
     return;
   }
-  const file = path.resolve(opts.file);
-  process.argv = [process.argv[0]!, file, ...opts.args];
-  if (opts.stackSize !== undefined || opts.pin !== undefined) {
-    configure({ ...(opts.stackSize !== undefined && { stackSize: opts.stackSize }), ...(opts.pin !== undefined && { pin: opts.pin }) });
+  if (opts.nodeOptions.length > 0) {
+    reexec(opts);
+    return;
   }
+  const file = path.resolve(opts.file);
+  if (opts.stackSize !== undefined || opts.pin !== undefined) {
+    try {
+      configure({ ...(opts.stackSize !== undefined && { stackSize: opts.stackSize }), ...(opts.pin !== undefined && { pin: opts.pin }) });
+    } catch (err) {
+      // A value the runtime rejects (--stack-size=0) is a bad option, not a crash.
+      const e = err as { message: string; code?: string };
+      if (typeof e.code !== 'string') throw err;
+      usageError({ message: `bad --stack-size or --pin: ${e.message}`, code: e.code });
+      return;
+    }
+  }
+  process.argv = [process.argv[0]!, file, ...opts.args];
+  if (opts.fibers) enableFibersAlias();
   patchAll(opts.patch);
 
   let loopExit: LoopExit | undefined;
