@@ -8,6 +8,7 @@
 import cp = require('node:child_process');
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
+import { noteSyncOnHub } from '../core/observe.js';
 import { inFiber, type CooperativeModule } from './cooperative.js';
 import { Waiter } from '../core/waiter.js';
 
@@ -309,7 +310,7 @@ function resultOf(plan: Plan, o: Outcome): cp.SpawnSyncReturns<Buffer | string> 
 }
 
 function coopSpawnSync(this: unknown, ...args: unknown[]): unknown {
-  if (!inFiber()) return original.spawnSync.apply(this, args);
+  if (!inFiber()) return noteSyncOnHub('spawnSync'), original.spawnSync.apply(this, args);
   const plan = planSpawn(args[0], args[1], args[2]);
   if (plan === null) return original.spawnSync.apply(this, args);
   return resultOf(plan, runChild(plan));
@@ -335,6 +336,7 @@ function checkExecSyncError(ret: Record<string, unknown>, args: string[] | undef
 function coopExecSync(this: unknown, ...args: unknown[]): unknown {
   const [command, options] = args;
   // normalizeExecArgs validates the command: anything else is node's to reject.
+  if (!inFiber()) noteSyncOnHub('execSync');
   if (!inFiber() || !cleanString(command)) return original.execSync.apply(this, args);
   const opts: Record<string, unknown> = { ...(options as object) };
   opts.shell = typeof opts.shell === 'string' ? opts.shell : true;
@@ -349,7 +351,7 @@ function coopExecSync(this: unknown, ...args: unknown[]): unknown {
 }
 
 function coopExecFileSync(this: unknown, ...callArgs: unknown[]): unknown {
-  if (!inFiber()) return original.execFileSync.apply(this, callArgs);
+  if (!inFiber()) return noteSyncOnHub('execFileSync'), original.execFileSync.apply(this, callArgs);
   // normalizeExecFileArgs, for the shapes it accepts without a callback.
   let [file, args, options] = callArgs;
   if (Array.isArray(args)) args = args.slice();

@@ -2,6 +2,7 @@
 import { executionAsyncResource } from 'node:async_hooks';
 import { activeBackend } from '../core/backend.js';
 import { hub } from '../core/hub.js';
+import { noteSyncOnHub } from '../core/observe.js';
 import { Waiter } from '../core/waiter.js';
 
 /**
@@ -156,6 +157,7 @@ export function viaTwin(name: string, sync: AnyFn, twin: AnyFn, options: TwinOpt
   const fn = {
     [name](this: unknown, ...args: unknown[]): unknown {
       if (!inFiber() || args.slice(0, arity).some((a) => typeof a === 'function') || direct?.(args) === true) {
+        if (hub.current === null) noteSyncOnHub(name);
         return sync.apply(this, args);
       }
       // Omitted (or undefined) trailing arguments are left out, so the twin finds

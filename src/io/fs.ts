@@ -10,6 +10,7 @@
 import fs = require('node:fs');
 import pathModule = require('node:path');
 import { fileURLToPath } from 'node:url';
+import { noteSyncOnHub } from '../core/observe.js';
 import { first, inFiber, park, type CooperativeModule, type NodeCallback } from './cooperative.js';
 
 export * from 'node:fs';
@@ -140,6 +141,7 @@ function makeCooperative(name: string, spec: Spec): AnyFn | undefined {
       // A function among the positional arguments: the twin would take it for its
       // callback. Node's sync function ignores or rejects it; let it.
       if (!inFiber() || args.slice(0, spec.arity).some(isFunction) || spec.direct?.(args) === true) {
+        if (!inFiber()) noteSyncOnHub(name);
         const value = orig.apply(this, args);
         return spec.wrap === undefined ? value : spec.wrap(value);
       }
