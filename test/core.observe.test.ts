@@ -1,6 +1,8 @@
 // core.observe.test.ts: observability: dumpFibers/formatFibers, tracing channels, runtimeStats, the blocking watchdog and the dump signal.
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import * as dc from 'node:diagnostics_channel';
+import * as path from 'node:path';
 import {
   configure,
   dumpFibers,
@@ -236,4 +238,12 @@ test('GREENSTACK_DUMP_SIGNAL prints the dump and the program goes on', (t) => {
   t.regex(r.stderr, /greenstack: 1 live fiber/);
   t.regex(r.stderr, /└─ #\d+ sleepy: suspended in sleep\(\) \(\d+ ms left\) for \d+ ms\n\s+at sleepyWorker/);
   t.regex(r.stdout, /still running/);
+});
+
+test('examples/fiber-profile.js prints a time profile per fiber', (t) => {
+  const example = path.join(__dirname, '..', 'examples', 'fiber-profile.js');
+  const r = spawnSync(process.execPath, [example], { encoding: 'utf8', timeout: 60_000 });
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, /^fiber +parent +switches +running ms/m);
+  for (const name of ['main', 'compute', 'idle', 'hash-files']) t.regex(r.stdout, new RegExp(`^${name} +(hub|main) +\\d+ +[\\d.]+ +[\\d.]+ +\\d+%$`, 'm'));
 });

@@ -29,9 +29,9 @@ export interface FiberInfo {
   /** Where it is blocked (null when running, or ready and never suspended yet). */
   blockedOn: BlockedOn | null;
   /**
-   * How long it has been suspended, in ms. Known only for suspensions that happened while
-   * greenstack was observing (after the first dumpFibers() call, with a dump signal or the
-   * watchdog on, or with a tracing subscriber); null otherwise.
+   * How long it has been suspended, in ms. Known only for suspensions that began after
+   * the first dumpFibers() call or with a dump signal set (from then on each switch
+   * reads the clock); null otherwise.
    */
   suspendedMs: number | null;
   /** Its JavaScript stack where it is suspended (or running), innermost frame first. */
@@ -222,7 +222,6 @@ export function setMonitorBlockingMs(ms: unknown, name = 'options.monitorBlockin
   }
   monitorMs = ms;
   if (typeof binding.monitor === 'function') binding.monitor(ms, hub);
-  if (ms > 0) sinceWanted = true;
 }
 
 /** The watchdog's threshold in ms (0: off). */
