@@ -13,6 +13,7 @@ import {
   Lock,
   Queue,
   runtimeStats,
+  setDumpSignal,
   sleep,
   spawn,
   wait,
@@ -177,6 +178,16 @@ test.serial('configure({ monitorBlockingMs }) rejects bad values with typed erro
   t.is(runtimeStats().monitorBlockingMs, 1000);
   configure({ monitorBlockingMs: 0 });
   t.is(runtimeStats().monitorBlockingMs, 0);
+});
+
+test.serial('setDumpSignal rejects what is not a catchable signal, with typed errors', (t) => {
+  t.throws(() => setDumpSignal('SIGNOPE'), { code: 'ERR_INVALID_ARG_VALUE' });
+  t.throws(() => setDumpSignal('SIGKILL'), { code: 'ERR_INVALID_ARG_VALUE' });
+  t.throws(() => setDumpSignal(12 as unknown as string), { code: 'ERR_INVALID_ARG_TYPE' });
+  setDumpSignal('SIGUSR2');
+  t.is(process.listenerCount('SIGUSR2'), 1);
+  setDumpSignal(null);
+  t.is(process.listenerCount('SIGUSR2'), 0);
 });
 
 // --- the watchdog and the dump signal, each in its own process

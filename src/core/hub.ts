@@ -77,8 +77,8 @@ export class Hub {
   /** @internal */ longestTurnMs = 0;
   /**
    * @internal True while observe.ts wants switch events or suspension times (a
-   * diagnostics_channel subscriber, a dump signal, the monitor): the one check on the
-   * switch path. Re-evaluated at the start of each hub turn.
+   * diagnostics_channel subscriber, a dump signal, a dumpFibers() call so far): the one
+   * check on the switch path. Re-evaluated at the start of each hub turn.
    */
   observing = false;
   /** @internal set by observe.ts when it loads */ observer: HubObserver | null = null;

@@ -1,4 +1,5 @@
 // observe.ts: observability: dumpFibers()/formatFibers(), the blocking watchdog's settings, the dump signal, tracing hooks.
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { InvalidArgTypeError, InvalidArgValueError } from './errors.js';
@@ -257,14 +258,21 @@ export function noteSyncOnHub(name: string): void {
 
 // ---------------------------------------------------------------- dump signal
 
-/** Prints formatFibers() on stderr whenever the process receives signal (null: stop). */
+/**
+ * Prints formatFibers() on stderr whenever the process receives signal, without
+ * stopping the program (null: stop doing so). GREENSTACK_DUMP_SIGNAL sets it at start.
+ */
 export function setDumpSignal(signal: string | null): void {
+  if (signal !== null && typeof signal !== 'string') throw new InvalidArgTypeError('signal', 'of type string', signal);
+  if (signal !== null && signal !== '') {
+    const known = (os.constants.signals as Record<string, number | undefined>)[signal] !== undefined;
+    if (!known || signal === 'SIGKILL' || signal === 'SIGSTOP') {
+      throw new InvalidArgValueError('signal', 'must be a catchable signal name such as SIGUSR2', signal);
+    }
+  }
   if (dumpSignal !== null) process.off(dumpSignal, onDumpSignal);
   dumpSignal = null;
   if (signal === null || signal === '') return;
-  if (!/^SIG[A-Z0-9]+$/.test(signal) || signal === 'SIGKILL' || signal === 'SIGSTOP') {
-    throw new InvalidArgValueError('signal', 'must be a catchable signal name such as SIGUSR2', signal);
-  }
   process.on(signal as NodeJS.Signals, onDumpSignal);
   dumpSignal = signal as NodeJS.Signals;
   sinceWanted = true;
