@@ -2,7 +2,10 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import * as dc from 'node:diagnostics_channel';
+import * as net from 'node:net';
 import * as path from 'node:path';
+import * as gscp from 'greenstack/child_process';
+import * as gsnet from 'greenstack/net';
 import {
   configure,
   dumpFibers,
@@ -88,6 +91,42 @@ test.serial('dumpFibers names the function each fiber is suspended in, without w
   t.is(typeof byName(dumpFibers(), 'sleeper').suspendedMs, 'object'); // still the first suspension
   sleeper.kill();
   await settle();
+});
+
+function readsFromSocket(port: number): unknown {
+  const sock = gsnet.connectSync(port, '127.0.0.1');
+  try {
+    return sock.readSync();
+  } finally {
+    sock.destroy();
+  }
+}
+
+function runsAChild(): unknown {
+  return gscp.spawnSync(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']).status;
+}
+
+test.serial('dumpFibers: blocked on a socket and on a child process', async (t) => {
+  const conns: net.Socket[] = [];
+  const server = net.createServer((c) => conns.push(c));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const port = (server.address() as net.AddressInfo).port;
+  const reader = new Fiber(readsFromSocket, { name: 'reader', args: [port] }).start();
+  const parent = new Fiber(runsAChild, { name: 'parent' }).start();
+  while (conns.length === 0) await new Promise((r) => setTimeout(r, 5));
+  await settle();
+  const dump = dumpFibers();
+  const r = byName(dump, 'reader');
+  t.deepEqual([r.blockedOn!.kind, r.blockedOn!.what], ['socket', 'readSync()']);
+  t.regex(r.stack.join('\n'), /readsFromSocket/);
+  const p = byName(dump, 'parent');
+  t.deepEqual([p.blockedOn!.kind, p.blockedOn!.what], ['child process', 'spawnSync()']);
+  t.regex(p.stack.join('\n'), /runsAChild/);
+  for (const c of conns) c.end();
+  await reader;
+  parent.kill();
+  await parent;
 });
 
 test.serial('dumpFibers from inside a fiber: itself running, its children below it', async (t) => {
@@ -232,6 +271,12 @@ test('watchdog: in a worker thread, for the worker\'s own loop', (t) => {
   const r = runFixture('observe.js', { args: ['worker-fiber'] });
   t.is(r.status, 0, r.stderr);
   t.regex(r.stderr, /by fiber #\d+ "worker-cruncher", at:\n\s+at spinFor .*\n\s+at crunchNumbers/);
+});
+
+test('watchdog: a worker blocked in a fiber with the watchdog on can be terminated', (t) => {
+  const r = runFixture('observe.js', { args: ['worker-terminate'] });
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout), { code: 1 });
 });
 
 test('dumpFibers in a worker thread', (t) => {

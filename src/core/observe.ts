@@ -62,15 +62,17 @@ function captureStack(above: Function): string[] { // eslint-disable-line @types
   }
 }
 
+// From the names blocking calls give themselves: cooperative fs/zlib/crypto calls are
+// bare names ('readFileSync'), socket and server calls end in '()' ('readSync()').
 function kindOf(what: string): BlockedOn['kind'] {
-  if (/^sleep/.test(what)) return 'sleep';
-  if (/socket|Socket|server|Server|accept|connect|read|write|http|tls/i.test(what)) return 'socket';
-  if (/spawn|exec|child|fork/i.test(what)) return 'child process';
+  if (/^sleep\(/.test(what)) return 'sleep';
+  if (/^(spawnSync|execSync|execFileSync)\b/.test(what)) return 'child process';
+  if (!what.endsWith(')')) return 'io';
   if (/Lock|Semaphore|Condition|acquire/.test(what)) return 'lock';
   if (/Queue|Channel|Pool|Group/.test(what)) return 'queue';
-  if (/join|Fiber\.|get\(\)|Future/.test(what)) return 'fiber';
+  if (/^(Fiber\.|joinAll|Future)/.test(what)) return 'fiber';
   if (/^wait\(\)/.test(what)) return 'promise';
-  if (/Sync|fs\.|zlib|crypto/.test(what)) return 'io';
+  if (/Sync\(\)$|^StreamServer\.|^tls\./.test(what)) return 'socket';
   return 'waiter';
 }
 
