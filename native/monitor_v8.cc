@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "monitor.h"
 
@@ -35,6 +36,7 @@ struct MonitorState {
   Global<Object> hub;                    // the JS Hub: its `current` names the fiber
   std::atomic<uint64_t> requested{0};    // incident the last interrupt was requested for
   uint64_t printed = 0;                  // loop thread only
+  double reports = 0;                    // incidents printed so far (loop thread only)
   std::atomic<bool> closed{false};
 };
 
@@ -60,6 +62,7 @@ void OnInterrupt(Isolate* isolate, void* data) {
   uint64_t incident = state->requested.load();
   if (incident == state->printed || !state->monitor->Ongoing(incident)) return;
   state->printed = incident;
+  state->reports++;
   state->monitor->Reported(incident);
   HandleScope scope(isolate);
   Local<Context> context = state->context.Get(isolate);
@@ -106,6 +109,12 @@ void SetMonitor(const FunctionCallbackInfo<Value>& info) {
   info.GetReturnValue().Set(state->monitor->SetThresholdMs(static_cast<uint64_t>(ms)));
 }
 
+// monitorReports() -> incidents reported so far
+void MonitorReports(const FunctionCallbackInfo<Value>& info) {
+  auto* state = static_cast<MonitorState*>(info.Data().As<v8::External>()->Value());
+  info.GetReturnValue().Set(state->reports);
+}
+
 void Cleanup(void* arg) {
   auto* state = static_cast<MonitorState*>(arg);
   state->closed.store(true);
@@ -124,10 +133,13 @@ void InitMonitor(Isolate* isolate, Local<Context> context, Local<Object> exports
   state->monitor = new Monitor(node::GetCurrentEventLoop(isolate), OnBlocked, state);
   state->context.Reset(isolate, context);
   node::AddEnvironmentCleanupHook(isolate, Cleanup, state);
-  Local<v8::Function> fn = v8::FunctionTemplate::New(isolate, SetMonitor, v8::External::New(isolate, state))
-                               ->GetFunction(context)
-                               .ToLocalChecked();
-  exports->Set(context, String::NewFromUtf8(isolate, "monitor").ToLocalChecked(), fn).Check();
+  Local<v8::External> data = v8::External::New(isolate, state);
+  const std::pair<const char*, v8::FunctionCallback> methods[] = {{"monitor", SetMonitor},
+                                                                  {"monitorReports", MonitorReports}};
+  for (const auto& [name, cb] : methods) {
+    Local<v8::Function> fn = v8::FunctionTemplate::New(isolate, cb, data)->GetFunction(context).ToLocalChecked();
+    exports->Set(context, String::NewFromUtf8(isolate, name).ToLocalChecked(), fn).Check();
+  }
 }
 
 }  // namespace greenstack

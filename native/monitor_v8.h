@@ -5,7 +5,7 @@
 
 namespace greenstack {
 
-// Adds monitor(ms, hub) to exports and registers the environment's cleanup.
+// Adds monitor(ms, hub) and monitorReports() to exports and registers the environment's cleanup.
 void InitMonitor(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> exports);
 
 }  // namespace greenstack

@@ -44,6 +44,8 @@ export interface NativeBinding {
    * fiber's id and name) when a report is printed. 0, or a libuv error code.
    */
   monitor(ms: number, hub: object): number;
+  /** Blocking incidents the watchdog has reported so far. */
+  monitorReports(): number;
 }
 
 const ROOT = path.join(__dirname, '..', '..');

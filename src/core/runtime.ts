@@ -131,6 +131,8 @@ export interface RuntimeStats {
   readyQueue: number;
   /** The blocking watchdog's threshold in ms (configure({ monitorBlockingMs })); 0: off. */
   monitorBlockingMs: number;
+  /** Blocking incidents the watchdog has reported on stderr so far. */
+  blockingReports: number;
 }
 
 /** Counts of this thread's fiber runtime; every field is documented on RuntimeStats. */
@@ -150,6 +152,7 @@ export function runtimeStats(): RuntimeStats {
     longestHubTurnMs: hub.longestTurnMs,
     readyQueue: hub.readyCount,
     monitorBlockingMs: monitorBlockingMs(),
+    blockingReports: typeof binding.monitorReports === 'function' ? binding.monitorReports() : 0,
   };
 }
 
