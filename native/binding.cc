@@ -18,6 +18,7 @@
 
 #include "carrier.h"
 #include "fast_backend.h"
+#include "monitor_v8.h"  // observability (issue 13): the blocking watchdog
 
 namespace greenstack {
 namespace {
@@ -522,4 +523,6 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   SetMethod(isolate, context, exports, "backendInfo", BackendInfo, data);
   SetMethod(isolate, context, exports, "fastCheck", FastCheck, data);
   SetMethod(isolate, context, exports, "collectGarbage", CollectGarbage, data);
+  // Observability (monitor_v8.cc): independent of the Hub above.
+  InitMonitor(isolate, context, exports);
 }

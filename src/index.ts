@@ -25,6 +25,8 @@ export {
   type Link,
 } from './core/fiber.js';
 export { configure, runtimeStats, type RuntimeOptions, type RuntimeStats } from './core/runtime.js';
+// Observability: fiber dump, dump signal (tracing channels are listed in core/trace.ts).
+export { dumpFibers, formatFibers, setDumpSignal, type BlockedOn, type FiberInfo } from './core/observe.js';
 // configure({ backend }) throws it while fibers are alive.
 export { BackendInUseError } from './core/errors.js';
 export type { BackendName } from './core/backend.js';

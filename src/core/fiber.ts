@@ -15,6 +15,7 @@ import type { AsyncResource } from 'node:async_hooks';
 import { hub, Switchable } from './hub.js';
 import { binding } from './native.js';
 import { ensureStarted } from './runtime.js';
+import { endChannel, spawnChannel, startedFibers } from './trace.js';
 import { LongTimer, Waiter, type BlockOptions } from './waiter.js';
 
 export interface FiberOptions {
@@ -42,17 +43,18 @@ const DEAD = 3;
 
 let nextId = 1;
 let live = 0;
-let started = 0;
+let spawns = 0;
+
+/** @internal Fibers started since the process began (runtimeStats). */
+export function spawnCount(): number {
+  return spawns;
+}
 
 /** Number of fibers started and not yet dead (for leak checks). */
 export function liveFibers(): number {
   return live;
 }
 
-/** Number of fibers ever started in this isolate. */
-export function startedFibers(): number {
-  return started;
-}
 
 /**
  * A green thread. Create with spawn(fn, ...args), or new Fiber(fn) then start().
@@ -61,6 +63,8 @@ export function startedFibers(): number {
 export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
   readonly id = nextId++;
   name: string;
+  /** Id of the fiber that started this one; 0 when it was started from the hub. */
+  parentId = 0;
 
   private fn: (AnyFn<T>) | null;
   private args: unknown[];
@@ -117,7 +121,11 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
     }
     this.state = SCHEDULED;
     live++;
-    started++;
+    spawns++;
+    const parent = hub.current as Fiber | null;
+    if (parent !== null) this.parentId = parent.id;
+    startedFibers.add(this);
+    if (spawnChannel.hasSubscribers) spawnChannel.publish({ fiber: this, parent });
     hub.start(this);
     return this;
   }
@@ -282,6 +290,11 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
     return this.promise.then(onfulfilled, onrejected);
   }
 
+  /** @internal 'new', 'scheduled', 'running' (started) or 'dead', for dumpFibers(). */
+  get _phase(): 'new' | 'scheduled' | 'running' | 'dead' {
+    return (['new', 'scheduled', 'running', 'dead'] as const)[this.state]!;
+  }
+
   override toString(): string {
     const state = ['new', 'scheduled', 'running', 'dead'][this.state];
     return `<Fiber ${this.name} #${this.id} ${state}>`;
@@ -310,6 +323,8 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
     this.state = DEAD;
     this.result = result;
     this.failed = failed;
+    startedFibers.delete(this);
+    if (endChannel.hasSubscribers) endChannel.publish({ fiber: this, failed, result });
     if (this._ownResource) this._resource.emitDestroy();
     const { joiners, links } = this;
     this.joiners = null;

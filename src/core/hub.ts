@@ -12,6 +12,22 @@ const NO_DEFERRED: unique symbol = Symbol('none');
 // Longest a hub turn runs fibers before it lets the event loop poll IO.
 const SLICE_MS = 2;
 
+/**
+ * @internal Resume value that asks a suspended fiber to record where it is and suspend
+ * again at once, without waking it (dumpFibers, observe.ts). Checked once per switch.
+ */
+export const PROBE: unique symbol = Symbol('greenstack.probe');
+
+/** @internal What observe.ts hooks into the hub; only called while `observing` is true or for a PROBE. */
+export interface HubObserver {
+  probe(f: Switchable, what: string, waiter: unknown): void;
+  switched(f: Switchable, into: boolean): void;
+  blocked(f: Switchable, what: string): void;
+  woken(f: Switchable): void;
+  /** Re-evaluated once per hub turn: whether `observing` should stay on. */
+  wanted(): boolean;
+}
+
 type AsyncScopeRunner = <R>(fn: () => R) => R;
 // Node's own, captured before patch mode can replace it (patch/async_hooks.ts).
 const runInScope = AsyncResource.prototype.runInAsyncScope;
@@ -51,6 +67,8 @@ export abstract class Switchable {
    * implicit call: released when it blocks explicitly or ends (run to completion)
    */
   _held: Array<() => void> | null = null;
+  /** @internal performance.now() when it last suspended, while the hub was observing (observe.ts) */
+  _since = -1;
 }
 
 // Node 24 keeps AsyncLocalStorage state in an isolate-wide frame that
@@ -80,6 +98,26 @@ export class Hub {
   private via: Switchable | null = null;
   private readonly contextFrames = usesContextFrames();
 
+  // Statistics (runtimeStats): counted per switch and per turn, never allocated.
+  /** @internal */ switches = 0;
+  /** @internal */ turns = 0;
+  /** @internal ms the hub's turns kept the event loop from polling, in total */ busyMs = 0;
+  /** @internal */ longestTurnMs = 0;
+  /**
+   * @internal True while observe.ts wants switch events or suspension times (a
+   * diagnostics_channel subscriber, a dump signal, a dumpFibers() call so far): the one
+   * check on the switch path. Re-evaluated at the start of each hub turn.
+   */
+  observing = false;
+  /** @internal set by observe.ts when it loads */ observer: HubObserver | null = null;
+
+  /** Fibers in the ready queue. */
+  get readyCount(): number {
+    let n = 0;
+    for (let i = this.fibersHead; i < this.fibers.length; i++) if (this.fibers[i] !== undefined) n++;
+    return n;
+  }
+
   /** Runs fn on the hub soon (after the current fiber switches out), in FIFO order. */
   runCallback(fn: () => void): void {
     this.callbacks.push(fn);
@@ -99,6 +137,7 @@ export class Hub {
   wake(f: Switchable): void {
     if (f === this.current || f._mode !== NONE || f._handle === null) return;
     f._mode = VALUE;
+    if (this.observing) this.observer!.woken(f);
     this.enqueue(f);
   }
 
@@ -151,9 +190,9 @@ export class Hub {
   /**
    * Suspends the running fiber until the hub resumes it. Returns normally for a
    * wake-up and throws what throwInto delivered. Every blocking primitive reaches
-   * this through Waiter.get().
+   * this through Waiter.get() (which passes itself as `waiter`, for dumpFibers).
    */
-  switchOut(what: string): void {
+  switchOut(what: string, waiter?: unknown): void {
     const f = this.current;
     if (f === null) throw new BlockingInHubError(what);
     if (f._deferred !== NO_DEFERRED) {
@@ -164,7 +203,8 @@ export class Hub {
     if (executionAsyncResource() !== f._scope) throw new AsyncScopeError();
     if (f._held !== null && f._implicit === 0) this.release(f);
     if (this.contextFrames) f._context = AsyncLocalStorage.snapshot();
-    binding.suspend();
+    if (this.observing) this.observer!.blocked(f, what);
+    while (binding.suspend() === PROBE) this.observer!.probe(f, what, waiter);
   }
 
   /**
@@ -226,7 +266,9 @@ export class Hub {
   // starve IO, while a chain of wake-ups (spawn+join, queue ping-pong) does not pay
   // a loop iteration per step. `armed` stays true while draining: no extra immediates.
   private readonly drain = (): void => {
-    const deadline = performance.now() + SLICE_MS;
+    const start = performance.now();
+    const deadline = start + SLICE_MS;
+    if (this.observer !== null) this.observing = this.observer.wanted();
     try {
       do {
         if (this.callbacks.length > 0) {
@@ -251,6 +293,10 @@ export class Hub {
       }
       this.armed = false;
       if (this.fibersHead < this.fibers.length || this.callbacks.length > 0) this.arm();
+      const took = performance.now() - start;
+      this.turns++;
+      this.busyMs += took;
+      if (took > this.longestTurnMs) this.longestTurnMs = took;
     }
   };
 
@@ -286,7 +332,9 @@ export class Hub {
     f._value = undefined;
     if (mode === NONE || f._handle === null) return;
     if (this.current !== null) throw new InvalidSwitchError('the hub resumed a fiber from inside a fiber');
+    this.switches++;
     const throws = mode === THROW;
+    if (this.observing) this.observer!.switched(f, true);
     try {
       const context = f._context;
       let done: boolean;
@@ -302,6 +350,7 @@ export class Hub {
       }
     } finally {
       this.current = null;
+      if (this.observing) this.observer!.switched(f, false);
     }
   }
 }

@@ -37,6 +37,15 @@ export interface NativeBinding {
   fastCheck(): string;
   /** Full GC that also drops WeakRef targets kept for the current job (self-check only). */
   collectGarbage(): void;
+
+  // --- observability (src/core/observe.ts) ---
+  /**
+   * Sets the blocking watchdog's threshold in ms (0: off). `hub` is read (its `current`
+   * fiber's id and name) when a report is printed. 0, or a libuv error code.
+   */
+  monitor(ms: number, hub: object): number;
+  /** Blocking incidents the watchdog has reported so far. */
+  monitorReports(): number;
 }
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -3,6 +3,9 @@ import { InvalidArgTypeError, InvalidArgValueError, validateOptions } from './er
 import { setFlagsFromString } from 'node:v8';
 import { binding } from './native.js';
 import { activeBackend, backendWhy, requestBackend, selectBackend, validateBackend, type BackendName } from './backend.js';
+import { spawnCount } from './fiber.js';
+import { hub } from './hub.js';
+import { monitorBlockingMs, observeFromEnv, setMonitorBlockingMs } from './observe.js';
 
 export interface RuntimeOptions {
   /** Default native stack size of a fiber, in bytes (default 1 MiB; min 128 KiB). */
@@ -22,6 +25,13 @@ export interface RuntimeOptions {
    * (BackendInUseError otherwise).
    */
   backend?: BackendName;
+  /**
+   * Blocking watchdog: when the event loop has not polled for this many ms, print on
+   * stderr how long, which fiber (or the hub) and its JavaScript stack, once per
+   * incident. 0 turns it off (the default; env GREENSTACK_MONITOR_MS). Takes effect at
+   * once, at any time.
+   */
+  monitorBlockingMs?: number;
 }
 
 let pinWanted = process.env.GREENSTACK_PIN !== '0' && process.env.GREENSTACK_PIN !== 'false';
@@ -48,6 +58,7 @@ export function configure(options: RuntimeOptions): void {
   if (opts.pin !== undefined && typeof opts.pin !== 'boolean') {
     throw new InvalidArgTypeError('options.pin', 'of type boolean', opts.pin);
   }
+  if (opts.monitorBlockingMs !== undefined) setMonitorBlockingMs(opts.monitorBlockingMs);
   const backend = opts.backend !== undefined ? validateBackend(opts.backend) : undefined;
   if (backend !== undefined) requestBackend(backend);
   binding.configure(opts.stackSize as number | undefined, opts.maxIdleCarriers as number | undefined);
@@ -89,12 +100,13 @@ function keepWorkersUnpinned(): void {
   });
 }
 
+/** A snapshot of this thread's fiber runtime. Counters run from the process start. */
 export interface RuntimeStats {
   /** Carrier threads alive (busy + idle). */
   carriers: number;
   /** Carrier threads idle in the pool. */
   idleCarriers: number;
-  /** Fibers suspended natively right now. */
+  /** Fibers suspended natively right now (ready ones included: they wait for their turn). */
   suspended: number;
   /** Native fiber records not yet freed. */
   records: number;
@@ -104,9 +116,47 @@ export interface RuntimeStats {
   backend: 'carrier' | 'fast';
   /** Why that backend: requested, or what `auto` found (a tested Node build, the self-check). */
   backendWhy: string;
+  /** Switches into a fiber by the hub (each resume; the switch back out is not counted again). */
+  switches: number;
+  /** Fibers started (start(), spawn()). */
+  spawns: number;
+  /** Hub turns: runs of the ready queue and hub callbacks between two event-loop polls. */
+  hubTurns: number;
+  /**
+   * Milliseconds the hub's turns kept the event loop from polling, in total: the time
+   * fibers and hub callbacks ran. A fiber that computes without blocking shows here.
+   */
+  hubBusyMs: number;
+  /** The longest single hub turn, in ms: the worst delay the hub added to IO. */
+  longestHubTurnMs: number;
+  /** Fibers in the ready queue now, waiting for the next hub turn. */
+  readyQueue: number;
+  /** The blocking watchdog's threshold in ms (configure({ monitorBlockingMs })); 0: off. */
+  monitorBlockingMs: number;
+  /** Blocking incidents the watchdog has reported on stderr so far. */
+  blockingReports: number;
 }
 
+/** Counts of this thread's fiber runtime; every field is documented on RuntimeStats. */
 export function runtimeStats(): RuntimeStats {
   const [carriers, idleCarriers, suspended, records] = binding.stats();
-  return { carriers, idleCarriers, suspended, records, pinnedCpu, backend: activeBackend(), backendWhy: backendWhy() };
+  return {
+    carriers,
+    idleCarriers,
+    suspended,
+    records,
+    pinnedCpu,
+    backend: activeBackend(),
+    backendWhy: backendWhy(),
+    switches: hub.switches,
+    spawns: spawnCount(),
+    hubTurns: hub.turns,
+    hubBusyMs: hub.busyMs,
+    longestHubTurnMs: hub.longestTurnMs,
+    readyQueue: hub.readyCount,
+    monitorBlockingMs: monitorBlockingMs(),
+    blockingReports: typeof binding.monitorReports === 'function' ? binding.monitorReports() : 0,
+  };
 }
+
+observeFromEnv();

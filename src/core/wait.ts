@@ -1,5 +1,6 @@
 // wait.ts: sleep() and wait(promise), the two basic ways a fiber blocks.
 import { BlockingInHubError, validateMs } from './errors.js';
+import { performance } from 'node:perf_hooks';
 import { hub } from './hub.js';
 import { LongTimer, Waiter, type BlockOptions } from './waiter.js';
 
@@ -19,6 +20,7 @@ export function sleep(ms = 0, options?: { signal?: AbortSignal }): void {
     return;
   }
   const timer = new LongTimer(ms, () => w.switch(undefined));
+  if (ms !== Infinity) w._due = performance.now() + ms;
   try {
     w.get(options, 'sleep()');
   } finally {

@@ -1,5 +1,6 @@
 // waiter.ts: the one mechanism every blocking call parks a fiber on, with timeout and AbortSignal.
 import { BlockingInHubError, InvalidArgTypeError, LoopExit, TimeoutError, validateMs, validateSignal } from './errors.js';
+import { performance } from 'node:perf_hooks';
 import { hub, type Switchable } from './hub.js';
 import { clearTimeout, setTimeout } from './timers.js';
 
@@ -58,6 +59,8 @@ export class Waiter<T = unknown> {
   private state = WAITING;
   private result: unknown = undefined;
   private ownTimeout = false;
+  /** @internal performance.now() at which a timeout or sleep ends this wait, for dumpFibers (-1: none) */
+  _due = -1;
 
   constructor(what = 'this call') {
     validateWhat(what);
@@ -114,11 +117,12 @@ export class Waiter<T = unknown> {
           signal.addEventListener('abort', onAbort, { once: true });
         }
         if (timeout !== undefined) {
+          if (timeout !== Infinity) this._due = performance.now() + timeout;
           timer = new LongTimer(timeout, () => {
             if (this.throw(new TimeoutError(timeout))) this.ownTimeout = true;
           });
         }
-        while (this.state === WAITING) hub.switchOut(what);
+        while (this.state === WAITING) hub.switchOut(what, this);
       } catch (err) {
         if (this.state === WAITING) this.state = ABANDONED;
         if (err instanceof LoopExit) err._blockedAt(what); // where the main fiber was stuck (cli.ts)

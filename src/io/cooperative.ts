@@ -2,9 +2,10 @@
 import { executionAsyncResource } from 'node:async_hooks';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { liveFibers, startedFibers } from '../core/fiber.js';
+import { liveFibers, spawnCount } from '../core/fiber.js';
 import { activeBackend } from '../core/backend.js';
 import { hub } from '../core/hub.js';
+import { monitorBlockingMs } from '../core/observe.js';
 import { Waiter } from '../core/waiter.js';
 
 /**
@@ -57,7 +58,7 @@ export type NodeCallback = (err: unknown, ...results: unknown[]) => void;
 export function inFiber(): boolean {
   const f = hub.current;
   if (f === null) {
-    if (reportOnHub && startedFibers() > 0) reportHubCall();
+    if ((reportOnHub && spawnCount() > 0) || monitorBlockingMs() > 0) reportHubCall();
     return false;
   }
   return f._noPark === 0 && !exiting && executionAsyncResource() === f._scope;
@@ -81,7 +82,8 @@ export function reportCallsOnHub(on: boolean): void {
 
 // A cooperative call on the hub runs node's sync function and stalls every fiber.
 // In patch mode that is almost always code after an `await` (promise continuations
-// run on the hub): say so once per call site, on stderr, with the stack.
+// run on the hub): say so once per call site, on stderr, with the stack. Also
+// whenever the blocking watchdog is on (observe.ts), patch mode or not.
 function reportHubCall(): void {
   if (reportedSites.size >= MAX_REPORTED_SITES) return;
   const holder: { stack?: string } = {};
@@ -91,8 +93,9 @@ function reportHubCall(): void {
   const site = frames.find((l) => !l.includes(dist));
   if (site === undefined || /\(node:|at node:/.test(site) || reportedSites.has(site)) return;
   reportedSites.add(site);
+  const name = /at (?:\S+\.)?(\w+) /.exec(frames[0] ?? '')?.[1] ?? 'a cooperative call';
   process.emitWarning(
-    `a cooperative call ran on the hub, outside any fiber: it blocked the whole process (${liveFibers()} fiber(s) ` +
+    `${name}() ran on the hub, outside any fiber: it blocked the whole process (${liveFibers()} fiber(s) ` +
       'alive). In patch mode this is most likely code after an `await` (promise continuations cannot be moved ' +
       'into a fiber): make the call before the first await, inside spawn(fn), or use its async twin there.\n' +
       frames.slice(frames.indexOf(site)).join('\n'),
