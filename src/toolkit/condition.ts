@@ -8,7 +8,10 @@ import {
   validateFunction,
 } from '../core/errors.js';
 import { hub } from '../core/hub.js';
-import { AsyncWaiter, isPoll, parseWait, WaitList, Waiter, type Owner, type WaitArg } from './linkable.js';
+import { Waiter } from '../core/waiter.js';
+import { AsyncWaiter } from './async-waiter.js';
+import { WaitList, type Owner } from './wait-list.js';
+import { isPoll, parseWait, type WaitArg } from './wait-options.js';
 import { OwnedLock, RLock } from './lock.js';
 import type { LockHandle } from './semaphore.js';
 

@@ -1,6 +1,10 @@
 // event.ts: Event (a flag fibers and promises wait on) and AsyncResult (a one-shot value or error, thenable).
 import { TimeoutError } from '../core/errors.js';
-import { AsyncWaiter, isPoll, Linkable, park, parseWait, WaitList, type WaitArg } from './linkable.js';
+import { AsyncWaiter } from './async-waiter.js';
+import { Linkable } from './linkable.js';
+import { park } from './park.js';
+import { WaitList } from './wait-list.js';
+import { isPoll, parseWait, type WaitArg } from './wait-options.js';
 
 const FALSE = () => false;
 

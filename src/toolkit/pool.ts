@@ -10,18 +10,11 @@ import {
 } from '../core/errors.js';
 import { Fiber, killAll, type KillOptions } from '../core/fiber.js';
 import { hub } from '../core/hub.js';
-import {
-  AsyncWaiter,
-  isPoll,
-  park,
-  parkAsync,
-  parseWait,
-  WaitList,
-  Waiter,
-  type BlockOptions,
-  type Parked,
-  type WaitArg,
-} from './linkable.js';
+import { Waiter, type BlockOptions } from '../core/waiter.js';
+import { AsyncWaiter } from './async-waiter.js';
+import { park, parkAsync } from './park.js';
+import { WaitList, type Parked } from './wait-list.js';
+import { isPoll, parseWait, type WaitArg } from './wait-options.js';
 import { Semaphore } from './semaphore.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -9,7 +9,10 @@ import {
   validateFunction,
   validateOptions,
 } from '../core/errors.js';
-import { AsyncWaiter, isPoll, park, parkAsync, parseWait, WaitList, type Parked, type WaitArg } from './linkable.js';
+import { AsyncWaiter } from './async-waiter.js';
+import { park, parkAsync } from './park.js';
+import { WaitList, type Parked } from './wait-list.js';
+import { isPoll, parseWait, type WaitArg } from './wait-options.js';
 
 const NONE: unique symbol = Symbol('none');
 const RESOLVED: Promise<void> = Promise.resolve();

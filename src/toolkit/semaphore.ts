@@ -7,18 +7,11 @@ import {
   validateFunction,
 } from '../core/errors.js';
 import { hub } from '../core/hub.js';
-import {
-  AsyncWaiter,
-  isPoll,
-  park,
-  parseWait,
-  WaitList,
-  type BlockOptions,
-  type Owner,
-  type Parked,
-  type WaitArg,
-  type WaitNode,
-} from './linkable.js';
+import type { BlockOptions } from '../core/waiter.js';
+import { AsyncWaiter } from './async-waiter.js';
+import { park } from './park.js';
+import { WaitList, type Owner, type Parked, type WaitNode } from './wait-list.js';
+import { isPoll, parseWait, type WaitArg } from './wait-options.js';
 
 /** What hold()/holdAsync() return: releases once, by release() or `using`. */
 export interface LockHandle extends Disposable {
