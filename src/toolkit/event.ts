@@ -2,7 +2,7 @@
 import { TimeoutError } from '../core/errors.js';
 import { AsyncWaiter } from './async-waiter.js';
 import { Linkable } from './linkable.js';
-import { park } from './park.js';
+import { parkInList } from './park-in-list.js';
 import { WaitList } from './wait-list.js';
 import { isPoll, parseWait, type WaitArg } from './wait-options.js';
 
@@ -43,7 +43,7 @@ export class Event extends Linkable {
     const opts = parseWait(options);
     if (this.flag) return true;
     if (isPoll(opts)) return false;
-    return park(this.waiters, undefined, 'Event.wait()', opts, FALSE);
+    return parkInList(this.waiters, undefined, 'Event.wait()', opts, FALSE);
   }
 
   /** The promise twin of wait(). */
@@ -104,7 +104,7 @@ export class AsyncResult<T = unknown> extends Linkable implements PromiseLike<T>
     const opts = parseWait(options);
     if (this.state === PENDING) {
       if (isPoll(opts)) throw new TimeoutError(0);
-      park(this.waiters, undefined, 'AsyncResult.get()', opts, () => {
+      parkInList(this.waiters, undefined, 'AsyncResult.get()', opts, () => {
         throw new TimeoutError(opts!.timeout!);
       });
     }
@@ -122,7 +122,7 @@ export class AsyncResult<T = unknown> extends Linkable implements PromiseLike<T>
     const opts = parseWait(options);
     if (this.state !== PENDING) return true;
     if (isPoll(opts)) return false;
-    park(this.waiters, undefined, 'AsyncResult.wait()', opts, FALSE);
+    parkInList(this.waiters, undefined, 'AsyncResult.wait()', opts, FALSE);
     return this.state !== PENDING;
   }
 

@@ -10,7 +10,7 @@ import {
   validateOptions,
 } from '../core/errors.js';
 import { AsyncWaiter } from './async-waiter.js';
-import { park, parkAsync } from './park.js';
+import { parkInList, parkInListAsync } from './park-in-list.js';
 import { WaitList, type Parked } from './wait-list.js';
 import { isPoll, parseWait, type WaitArg } from './wait-options.js';
 
@@ -269,7 +269,7 @@ export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T> {
     if (this.offer(item)) return;
     if (isPoll(opts)) throw new QueueFull();
     this.peekers.wakeAll(item);
-    park(this.putters, item, this.names.put, opts, () => {
+    parkInList(this.putters, item, this.names.put, opts, () => {
       throw new QueueFull();
     });
   }
@@ -284,7 +284,7 @@ export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T> {
       if (this.offer(item)) return RESOLVED;
       if (isPoll(opts)) throw new QueueFull();
       this.peekers.wakeAll(item);
-      return parkAsync(this.putters, item, opts, () => {
+      return parkInListAsync(this.putters, item, opts, () => {
         throw new QueueFull();
       });
     } catch (err) {
@@ -310,7 +310,7 @@ export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T> {
     if (item !== NONE) return item;
     if (this.shut !== OPEN) throw new QueueShutDown();
     if (isPoll(opts)) throw new QueueEmpty();
-    return park(
+    return parkInList(
       this.getters,
       undefined,
       this.names.get,
@@ -330,7 +330,7 @@ export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T> {
       if (item !== NONE) return Promise.resolve(item);
       if (this.shut !== OPEN) throw new QueueShutDown();
       if (isPoll(opts)) throw new QueueEmpty();
-      return parkAsync(this.getters, undefined, opts, () => {
+      return parkInListAsync(this.getters, undefined, opts, () => {
         throw new QueueEmpty();
       });
     } catch (err) {
@@ -352,7 +352,7 @@ export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T> {
     if (item !== NONE) return item;
     if (this.shut !== OPEN) throw new QueueShutDown();
     if (isPoll(opts)) throw new QueueEmpty();
-    return park(this.peekers, undefined, this.names.peek, opts, () => {
+    return parkInList(this.peekers, undefined, this.names.peek, opts, () => {
       throw new QueueEmpty();
     });
   }
@@ -364,7 +364,7 @@ export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T> {
     if (item !== NONE) return item;
     if (this.shut !== OPEN) throw new QueueShutDown();
     if (isPoll(opts)) throw new QueueEmpty();
-    return parkAsync(this.peekers, undefined, opts, () => {
+    return parkInListAsync(this.peekers, undefined, opts, () => {
       throw new QueueEmpty();
     });
   }
@@ -639,7 +639,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     const opts = parseWait(options);
     if (this.unfinished === 0) return true;
     if (isPoll(opts)) return false;
-    return park(this.joiners, undefined, 'JoinableQueue.join()', opts, () => false);
+    return parkInList(this.joiners, undefined, 'JoinableQueue.join()', opts, () => false);
   }
 
   /** The promise twin of join(). */
@@ -647,7 +647,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     const opts = parseWait(options);
     if (this.unfinished === 0) return true;
     if (isPoll(opts)) return false;
-    return parkAsync(this.joiners, undefined, opts, () => false);
+    return parkInListAsync(this.joiners, undefined, opts, () => false);
   }
 
   protected override _accepted(): void {

@@ -9,7 +9,7 @@ import {
 import { hub } from '../core/hub.js';
 import type { BlockOptions } from '../core/waiter.js';
 import { AsyncWaiter } from './async-waiter.js';
-import { park } from './park.js';
+import { parkInList } from './park-in-list.js';
 import { WaitList, type Owner, type Parked, type WaitNode } from './wait-list.js';
 import { isPoll, parseWait, type WaitArg } from './wait-options.js';
 
@@ -64,7 +64,7 @@ export class Semaphore {
     const owner = hub.current;
     if (this._take(owner)) return true;
     if (isPoll(opts)) return false;
-    return park(this._waiters, owner, `${this.constructor.name}.acquire()`, opts, FALSE, () => this._free());
+    return parkInList(this._waiters, owner, `${this.constructor.name}.acquire()`, opts, FALSE, () => this._free());
   }
 
   /** The promise twin of acquire(), usable on the hub; queues FIFO with the fibers. */
@@ -90,7 +90,7 @@ export class Semaphore {
   wait(options?: WaitArg): number {
     const opts = parseWait(options);
     if (this._counter > 0 || isPoll(opts)) return this._counter;
-    return park(this.watchers, undefined, `${this.constructor.name}.wait()`, opts, () => this._counter);
+    return parkInList(this.watchers, undefined, `${this.constructor.name}.wait()`, opts, () => this._counter);
   }
 
   /** The promise twin of wait(). */

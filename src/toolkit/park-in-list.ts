@@ -1,9 +1,9 @@
-// park.ts: parking a fiber (park) or a promise (parkAsync) in a WaitList until a waker hands it a value.
+// park-in-list.ts: parking a fiber (parkInList) or a promise (parkInListAsync) in a WaitList until a waker hands it a value.
 import { Waiter, type BlockOptions } from '../core/waiter.js';
 import { AsyncWaiter } from './async-waiter.js';
 import { type WaitList } from './wait-list.js';
 
-/** What park() does when the fiber's own timeout fires. */
+/** What parkInList() does when the fiber's own timeout fires. */
 export type OnTimeout<R> = () => R;
 
 /**
@@ -12,7 +12,7 @@ export type OnTimeout<R> = () => R;
  * is killed (or aborted) after a value was handed over, onLost(value) gets it back
  * to the primitive before the error propagates, so nothing handed over is lost.
  */
-export function park<T, D, R = T>(
+export function parkInList<T, D, R = T>(
   list: WaitList<T, D>,
   data: D,
   what: string,
@@ -33,8 +33,8 @@ export function park<T, D, R = T>(
   }
 }
 
-/** The promise twin of park(): queues in the same list; resolves with what it is handed. */
-export function parkAsync<T, D>(list: WaitList<T, D>, data: D, opts: BlockOptions | undefined, onTimeout: () => T): Promise<T> {
+/** The promise twin of parkInList(): queues in the same list; resolves with what it is handed. */
+export function parkInListAsync<T, D>(list: WaitList<T, D>, data: D, opts: BlockOptions | undefined, onTimeout: () => T): Promise<T> {
   const a = new AsyncWaiter<T>(opts, onTimeout);
   a.node = list.push(a, data);
   return a.promise;
