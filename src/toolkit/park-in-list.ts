@@ -33,9 +33,17 @@ export function parkInList<T, D, R = T>(
   }
 }
 
-/** The promise twin of parkInList(): queues in the same list; resolves with what it is handed. */
-export function parkInListAsync<T, D>(list: WaitList<T, D>, data: D, opts: BlockOptions | undefined, onTimeout: () => T): Promise<T> {
-  const a = new AsyncWaiter<T>(opts, onTimeout);
+/**
+ * The promise twin of parkInList(): queues in the same list; resolves with what it is
+ * handed, or with onTimeout() on its own timeout (default: rejects with TimeoutError).
+ */
+export function parkInListAsync<T, D, R = T>(
+  list: WaitList<T, D>,
+  data: D,
+  opts: BlockOptions | undefined,
+  onTimeout?: OnTimeout<R>,
+): Promise<T | R> {
+  const a = new AsyncWaiter<T | R>(opts, onTimeout);
   a.node = list.push(a, data);
   return a.promise;
 }

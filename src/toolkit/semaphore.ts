@@ -8,8 +8,7 @@ import {
 } from '../core/errors.js';
 import { hub } from '../core/hub.js';
 import type { BlockOptions } from '../core/waiter.js';
-import { AsyncWaiter } from './async-waiter.js';
-import { parkInList } from './park-in-list.js';
+import { parkInList, parkInListAsync } from './park-in-list.js';
 import { WaitList, type Owner, type Parked, type WaitNode } from './wait-list.js';
 import { isPoll, parseWait, type WaitArg } from './wait-options.js';
 
@@ -72,9 +71,7 @@ export class Semaphore {
     const opts = parseWait(options);
     if (this._take(null)) return true;
     if (isPoll(opts)) return false;
-    const a = new AsyncWaiter<boolean>(opts, FALSE);
-    a.node = this._waiters.push(a as Parked<true>, null);
-    return a.promise;
+    return parkInListAsync(this._waiters, null, opts, FALSE);
   }
 
   /** Gives a permit back: to the first waiter if any, else to the counter. */
@@ -97,9 +94,7 @@ export class Semaphore {
   async waitAsync(options?: WaitArg): Promise<number> {
     const opts = parseWait(options);
     if (this._counter > 0 || isPoll(opts)) return this._counter;
-    const a = new AsyncWaiter<number>(opts, () => this._counter);
-    a.node = this.watchers.push(a, undefined);
-    return a.promise;
+    return parkInListAsync(this.watchers, undefined, opts, () => this._counter);
   }
 
   /**
