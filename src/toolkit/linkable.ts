@@ -1,6 +1,6 @@
 // linkable.ts: Linkable, the base of every primitive that becomes ready and then calls its links (and Waitable, what iwait() accepts).
 import { validateFunction } from '../core/errors.js';
-import { hub } from '../core/hub.js';
+import { addLink, removeLink, runLinks, type LinkCallback } from '../core/links.js';
 
 /** Something iwait() can wait for: a Fiber, an Event, an AsyncResult. */
 export interface Waitable {
@@ -16,28 +16,25 @@ export interface Waitable {
  * once each, on the hub (a link added when it is already ready is called soon).
  */
 export abstract class Linkable implements Waitable {
-  private links: Array<(source: this) => void> = [];
+  private links: Array<LinkCallback<this>> | null = null;
 
   abstract get ready(): boolean;
 
   /** Calls cb(this) on the hub once this is ready (soon, if it already is). */
   link(cb: (source: this) => void): void {
     validateFunction('cb', cb);
-    if (this.ready) hub.runCallback(() => cb(this));
-    else this.links.push(cb);
+    this.links = addLink(this.links, this, this.ready, cb);
   }
 
   /** Removes a link that has not been called yet. */
   unlink(cb: (source: this) => void): void {
-    const i = this.links.indexOf(cb);
-    if (i >= 0) this.links.splice(i, 1);
+    removeLink(this.links, cb);
   }
 
   /** Schedules every pending link; subclasses call it when they become ready. */
   protected notifyLinks(): void {
-    if (this.links.length === 0) return;
     const links = this.links;
-    this.links = [];
-    for (const cb of links) hub.runCallback(() => cb(this));
+    this.links = null;
+    runLinks(links, this);
   }
 }
