@@ -6,6 +6,7 @@
 // for large fills, into a private buffer copied out when the fiber gets it.
 import crypto = require('node:crypto');
 import { first, inFiber, park, viaTwin, type CooperativeModule } from './cooperative.js';
+import { declareCooperative } from './declare.js';
 
 export * from 'node:crypto';
 
@@ -91,10 +92,13 @@ coop.randomFillSync = {
 }.randomFillSync;
 Object.defineProperty(coop.randomFillSync, 'length', { value: originalRandomFillSync.length });
 
-/** The cooperative replacements by node:crypto name: the declaration the patcher reads. */
-export const implementsSync: Readonly<Record<string, AnyFn>> = Object.freeze(coop);
+const declared = declareCooperative('crypto', crypto, coop);
 
-export const cooperative: CooperativeModule = { module: 'crypto', implements: implementsSync };
+/** The cooperative replacements by node:crypto name (only those this Node has). */
+export const implementsSync = declared.implementsSync;
+
+/** The declaration the patcher reads. */
+export const cooperative: CooperativeModule = declared.cooperative;
 
 export const checkPrimeSync: typeof crypto.checkPrimeSync = coop.checkPrimeSync as never;
 export const generateKeyPairSync: typeof crypto.generateKeyPairSync = coop.generateKeyPairSync as never;
@@ -108,8 +112,4 @@ export const scryptSync: typeof crypto.scryptSync = coop.scryptSync as never;
 export const argon2Sync: AnyFn | undefined = coop.argon2Sync;
 
 /** A crypto-like object: node:crypto's members with the cooperative *Sync functions. */
-const cryptoLike = Object.defineProperties({}, Object.getOwnPropertyDescriptors(crypto)) as typeof crypto;
-for (const [name, fn] of Object.entries(implementsSync)) {
-  Object.defineProperty(cryptoLike, name, { value: fn, writable: true, enumerable: true, configurable: true });
-}
-export default cryptoLike;
+export default declared.like;

@@ -11,6 +11,7 @@ import fs = require('node:fs');
 import pathModule = require('node:path');
 import { fileURLToPath } from 'node:url';
 import { first, inFiber, park, type CooperativeModule, type NodeCallback } from './cooperative.js';
+import { declareCooperative } from './declare.js';
 
 export * from 'node:fs';
 
@@ -559,15 +560,13 @@ if (original.mkdtempDisposableSync !== undefined) {
   }.mkdtempDisposableSync;
 }
 
-/**
- * The cooperative replacements, by node:fs name (only those this Node has): the
- * declaration the patcher reads.
- */
-export const implementsSync: Readonly<Record<string, AnyFn>> = Object.freeze(
-  Object.fromEntries(Object.entries(coop).filter((e): e is [string, AnyFn] => e[1] !== undefined)),
-);
+const declared = declareCooperative('fs', fs, coop);
 
-export const cooperative: CooperativeModule = { module: 'fs', implements: implementsSync };
+/** The cooperative replacements, by node:fs name (only those this Node has). */
+export const implementsSync = declared.implementsSync;
+
+/** The declaration the patcher reads. */
+export const cooperative: CooperativeModule = declared.cooperative;
 
 /** node:fs's own sync function (captured when greenstack/fs was loaded). */
 export function originalSync(name: string): AnyFn | undefined {
@@ -622,8 +621,4 @@ export const globSync: AnyFn | undefined = c.globSync;
 export const mkdtempDisposableSync: AnyFn | undefined = c.mkdtempDisposableSync;
 
 /** An fs-like object: node:fs's properties with the cooperative *Sync functions. */
-const fsLike = Object.defineProperties({}, Object.getOwnPropertyDescriptors(fs)) as typeof fs;
-for (const [name, fn] of Object.entries(implementsSync)) {
-  Object.defineProperty(fsLike, name, { value: fn, writable: true, enumerable: true, configurable: true });
-}
-export default fsLike;
+export default declared.like;
