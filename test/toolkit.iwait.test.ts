@@ -87,11 +87,17 @@ test.serial('waitAny / waitAll', async (t) => {
 test.serial('async twins on the hub: iwaitAsync, waitAnyAsync, waitAllAsync, with timeout and signal', async (t) => {
   const ev = new Event();
   const res = new AsyncResult<number>();
-  const f = spawn(() => (sleep(15), 'f'));
-  setTimeout(() => res.set(1), 5);
-  setTimeout(() => ev.set(), 10);
+  const goF = new Event();
+  const f = spawn(() => (goF.wait(), 'f'));
   const order: string[] = [];
-  for await (const o of iwaitAsync<Waitable>([f, ev, res])) order.push(o === f ? 'f' : o === ev ? 'ev' : 'res');
+  const collected = (async () => {
+    for await (const o of iwaitAsync<Waitable>([f, ev, res])) order.push(o === f ? 'f' : o === ev ? 'ev' : 'res');
+  })();
+  for (const step of [() => res.set(1), () => ev.set(), () => goF.set()]) {
+    await settle();
+    step();
+  }
+  await collected;
   t.deepEqual(order, ['res', 'ev', 'f']);
   const never = new Event();
   t.deepEqual(await waitAnyAsync([never], 5), []);
