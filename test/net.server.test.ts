@@ -7,18 +7,11 @@ import { BlockingInHubError, Event, FiberExit, Pool, sleep, SocketClosedError, s
 import * as ghttp from 'greenstack/http';
 import * as gnet from 'greenstack/net';
 import { checkLeaks } from './helpers/leaks.js';
-import { freePort, until } from './helpers/net.js';
+import { closeServer, freePort, until } from './helpers/net.js';
 
 checkLeaks(test);
 
 const port = (s: { address(): unknown }) => (s.address() as nodeNet.AddressInfo).port;
-
-/** Closes a server a test made, whatever the test did (a no-op if it is closed already). */
-function closeServer(server: nodeNet.Server | gnet.StreamServer): void {
-  if (server instanceof nodeNet.Server) {
-    if (server.listening) server.close();
-  } else if (server.started) server.stop({ timeout: 0 });
-}
 
 test.serial('connectSync: connected socket, or ECONNREFUSED; kill and abort while connecting leak nothing', async (t) => {
   const closed = await freePort();
