@@ -52,14 +52,20 @@ test.serial('iwait yields fibers, events and results in the order they become re
 });
 
 test.serial('count stops early; timeout ends the iteration quietly', async (t) => {
-  const fibers = [40, 5, 10].map((ms) => spawn(() => (sleep(ms), ms)));
-  const firstTwo = await spawn(() => [...iwait(fibers, { count: 2 })].map((f) => f.value));
-  t.deepEqual(firstTwo, [5, 10]);
+  const gates = [new Event(), new Event(), new Event()];
+  const fibers = [40, 5, 10].map((n, i) => spawn(() => (gates[i]!.wait(), n)));
+  const firstTwo = spawn(() => [...iwait(fibers, { count: 2 })].map((f) => f.value));
+  for (const i of [1, 2]) {
+    await settle();
+    gates[i]!.set();
+  }
+  t.deepEqual(await firstTwo, [5, 10]);
   const ev = new Event();
-  const got = await spawn(() => [...iwait([ev, fibers[0]], { timeout: 10 })]);
+  const got = await spawn(() => [...iwait([ev, fibers[0]!], { timeout: 10 })]);
   t.deepEqual(got, []);
   t.deepEqual(await spawn(() => [...iwait([ev], 0)]), []);
   t.deepEqual(await spawn(() => [...iwait(fibers, { count: 0 })]), []);
+  gates[0]!.set();
   await Promise.all(fibers);
 });
 
