@@ -1,4 +1,4 @@
-// cooperative.ts: the declaration each cooperative module exports for the patcher, and park(), which blocks a fiber on a callback-style call.
+// cooperative.ts: the declaration each cooperative module exports for the patcher, and parkOnCallback(), which blocks a fiber on a callback-style call.
 import { executionAsyncResource } from 'node:async_hooks';
 import { activeBackend } from '../core/backend.js';
 import { hub } from '../core/hub.js';
@@ -40,7 +40,7 @@ export function inFiber(): boolean {
  * An error the operation reports gets the calling fiber's stack, as a sync call's
  * error would have (async errors carry no useful frames).
  */
-export function park<T>(
+export function parkOnCallback<T>(
   what: string,
   start: (cb: NodeCallback) => void,
   pick: (results: unknown[]) => T,
@@ -69,7 +69,7 @@ export function park<T>(
   try {
     return w.get(undefined, what);
   } catch (err) {
-    if (err === opError && opError !== undefined) restack(err, park);
+    if (err === opError && opError !== undefined) restack(err, parkOnCallback);
     else if (w.delivered) discard?.(value as T);
     throw err;
   }
@@ -86,7 +86,7 @@ export function park<T>(
 export function onHubThread<T>(what: string, fn: () => T): T {
   const f = hub.current;
   if (f === null || activeBackend() === 'fast' || executionAsyncResource() !== f._scope) return fn();
-  return park(
+  return parkOnCallback(
     what,
     (cb) =>
       hub.runCallback(() => {
@@ -162,7 +162,7 @@ export function viaTwin(name: string, sync: AnyFn, twin: AnyFn, options: TwinOpt
       // its callback early and applies its own defaults, as the sync form does.
       const given = args.slice(0, arity);
       while (given.length > 0 && given[given.length - 1] === undefined) given.pop();
-      return park(name, (cb) => twin(...given, cb), pick);
+      return parkOnCallback(name, (cb) => twin(...given, cb), pick);
     },
   }[name]!;
   Object.defineProperty(fn, 'length', { value: sync.length });

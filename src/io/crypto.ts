@@ -5,7 +5,7 @@
 // each function is node:crypto's own. randomFillSync moves to the threadpool only
 // for large fills, into a private buffer copied out when the fiber gets it.
 import crypto = require('node:crypto');
-import { first, inFiber, park, viaTwin, type CooperativeModule } from './cooperative.js';
+import { first, inFiber, parkOnCallback, viaTwin, type CooperativeModule } from './cooperative.js';
 import { declareCooperative } from './declare.js';
 
 export * from 'node:crypto';
@@ -84,7 +84,7 @@ coop.randomFillSync = {
     const plan = inFiber() ? fillPlan(args) : null;
     if (plan === null) return originalRandomFillSync.apply(this, args);
     // A private buffer: a fiber killed mid-fill never has late bytes land in buf.
-    const scratch = park('randomFillSync', (cb) => randomFill(Buffer.allocUnsafe(plan.bytes), cb), first<Buffer>);
+    const scratch = parkOnCallback('randomFillSync', (cb) => randomFill(Buffer.allocUnsafe(plan.bytes), cb), first<Buffer>);
     const buf = args[0] as ArrayBufferView;
     scratch.copy(new Uint8Array(buf.buffer, buf.byteOffset + plan.at, plan.bytes));
     return buf;
