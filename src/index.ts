@@ -42,7 +42,8 @@ export {
   QueueTaskDoneError,
   SemaphoreOverReleaseError,
 } from './core/errors.js';
-export { Linkable, type Waitable, type WaitArg } from './toolkit/linkable.js';
+export { Linkable, type Waitable } from './toolkit/linkable.js';
+export { type WaitArg } from './toolkit/wait-options.js';
 export { AsyncResult, Event } from './toolkit/event.js';
 export { BoundedSemaphore, Semaphore, type LockHandle } from './toolkit/semaphore.js';
 export { Lock, OwnedLock, RLock } from './toolkit/lock.js';

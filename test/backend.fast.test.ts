@@ -5,6 +5,7 @@ import { backendStatus } from '../dist/core/internal.js';
 import { buildFingerprint } from '../dist/core/fingerprint.js';
 import { TESTED_BUILDS } from '../dist/core/tested-builds.js';
 import { checkLeaks } from './helpers/leaks.js';
+import { settle } from './helpers/toolkit.js';
 import { gcStressCases, runFixture, type RunResult } from './helpers/subprocess.js';
 
 checkLeaks(test);
@@ -134,7 +135,7 @@ test.serial('configure({ backend }) validates, switches while no fiber is alive,
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const f = spawn(() => wait(gate));
-    await new Promise((r) => setTimeout(r, 10));
+    await settle();
     t.is(runtimeStats().suspended, 1);
     t.throws(() => configure({ backend: 'carrier' }), { instanceOf: BackendInUseError, code: 'ERR_GREENSTACK_BACKEND_IN_USE' });
     t.is(runtimeStats().backend, SUPPORTED ? 'fast' : 'carrier', 'a refused change changes nothing');

@@ -18,6 +18,7 @@ import {
 import Future from 'greenstack/future';
 import { connectArgs } from 'greenstack/net';
 import { checkLeaks } from './helpers/leaks.js';
+import { settle } from './helpers/toolkit.js';
 
 checkLeaks(test);
 
@@ -146,7 +147,7 @@ test.serial('links: link, unlink, linkValue, linkError run on the hub after deat
   bad.linkValue(() => calls.push('bad:value'));
   bad.linkError(() => calls.push('bad:error'));
   await Promise.allSettled([ok, bad]);
-  await new Promise((r) => setTimeout(r, 5));
+  await settle();
   t.deepEqual(calls.sort(), ['bad:error', 'ok:link', 'ok:value']);
   // Linking a dead fiber calls back soon.
   await new Promise<void>((resolve) => ok.link(() => resolve()));

@@ -6,7 +6,6 @@ import { checkLeaks } from './helpers/leaks.js';
 checkLeaks(test);
 
 test.serial('three fibers sleep, wait on a promise and are joined', async (t) => {
-  const started = Date.now();
   const fibers = [1, 2, 3].map((n) =>
     spawn((k: number) => {
       sleep(20 * k);
@@ -19,7 +18,6 @@ test.serial('three fibers sleep, wait on a promise and are joined', async (t) =>
     fibers.map((f) => f.value),
     [11, 21, 31],
   );
-  t.true(Date.now() - started < 1000);
 });
 
 test.serial('a fiber starts on a later hub turn, not inside spawn()', async (t) => {

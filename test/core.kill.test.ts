@@ -13,6 +13,7 @@ import {
   withTimeout,
 } from 'greenstack';
 import { checkLeaks } from './helpers/leaks.js';
+import { fibersDone, settle } from './helpers/toolkit.js';
 
 checkLeaks(test);
 
@@ -44,7 +45,7 @@ for (const [point, block] of Object.entries(blockingPoints)) {
         events.push('finally');
       }
     });
-    await new Promise((r) => setTimeout(r, 20));
+    await settle();
     t.deepEqual(events, ['blocking']);
     const killer = spawn(() => f.kill());
     await killer;
@@ -53,7 +54,7 @@ for (const [point, block] of Object.entries(blockingPoints)) {
     t.true((f.value as unknown as object) instanceof FiberExit);
     t.deepEqual(events, ['blocking', 'finally']);
     // Children spawned by the blocking point may still be running: let them end.
-    await new Promise((r) => setTimeout(r, 250));
+    await fibersDone();
   });
 
   test.serial(`Timeout fires at ${point}`, async (t) => {
@@ -69,13 +70,13 @@ for (const [point, block] of Object.entries(blockingPoints)) {
       }
     });
     t.is(await f, 'timed out');
-    await new Promise((r) => setTimeout(r, 250));
+    await fibersDone();
   });
 }
 
 test.serial('kill with a custom error: the fiber fails with it', async (t) => {
   const f = spawn(() => sleep(10_000));
-  await new Promise((r) => setTimeout(r, 5));
+  await settle();
   const reason = new RangeError('stop');
   f.kill(reason);
   await t.throwsAsync(async () => f, { is: reason });
@@ -94,7 +95,7 @@ test.serial('kill before start: the fiber never runs; links still fire', async (
   });
   f.kill();
   t.true(f.dead);
-  await new Promise((r) => setTimeout(r, 10));
+  await settle();
   t.false(ran);
   t.is(linked, f);
   const later = new Fiber(() => {
@@ -115,7 +116,7 @@ test.serial('kill(block) waits for death; timeout bounds the wait', async (t) =>
     }
     return 'cleaned';
   });
-  await new Promise((r) => setTimeout(r, 5));
+  await settle();
   const result = await spawn(() => {
     const started = Date.now();
     stubborn.kill(undefined, { block: true, timeout: 20 });
@@ -137,7 +138,7 @@ test.serial('a fiber that catches FiberExit keeps running until it returns', asy
     sleep(1);
     return 'survived';
   });
-  await new Promise((r) => setTimeout(r, 5));
+  await settle();
   await spawn(() => f.kill());
   t.is(f.value, 'survived');
 });
@@ -156,7 +157,7 @@ test.serial('kill of the current fiber throws at once', async (t) => {
 
 test.serial('killAll kills every fiber and blocks until all are dead', async (t) => {
   const fibers = Array.from({ length: 20 }, () => spawn(() => sleep(60_000)));
-  await new Promise((r) => setTimeout(r, 5));
+  await settle();
   await spawn(() => killAll(fibers));
   t.true(fibers.every((f) => f.dead && (f.value as unknown as object) instanceof FiberExit));
 });

@@ -7,7 +7,7 @@ import { BlockingInHubError, Event, FiberExit, Pool, sleep, SocketClosedError, s
 import * as ghttp from 'greenstack/http';
 import * as gnet from 'greenstack/net';
 import { checkLeaks } from './helpers/leaks.js';
-import { delay, freePort, until } from './helpers/net.js';
+import { closeServer, freePort, until } from './helpers/net.js';
 
 checkLeaks(test);
 
@@ -23,6 +23,7 @@ test.serial('connectSync: connected socket, or ECONNREFUSED; kill and abort whil
       0,
       '127.0.0.1',
     );
+    t.teardown(() => closeServer(server));
     try {
       const s1 = gnet.connectSync(port(server), '127.0.0.1');
       t.true(s1 instanceof gnet.Socket);
@@ -47,6 +48,7 @@ test.serial('connectSync: connected socket, or ECONNREFUSED; kill and abort whil
 test.serial('listenSync throws EADDRINUSE; acceptSync serves waiting fibers in order, times out, and stops at close()', async (t) => {
   await spawn(() => {
     const server = gnet.createServer();
+    t.teardown(() => closeServer(server));
     server.listenSync(0, '127.0.0.1');
     const other = nodeNet.createServer();
     t.throws(() => gnet.listenSync(other, port(server), '127.0.0.1'), { code: 'EADDRINUSE' });
@@ -87,6 +89,7 @@ test.serial('listenSync throws EADDRINUSE; acceptSync serves waiting fibers in o
 test.serial('acceptSync: a fiber killed while waiting loses no connection', async (t) => {
   await spawn(() => {
     const server = gnet.listenSync(nodeNet.createServer(), 0, '127.0.0.1');
+    t.teardown(() => closeServer(server));
     const first = spawn(() => gnet.acceptSync(server));
     sleep(10);
     first.kill();
@@ -175,6 +178,7 @@ test.serial('StreamServer: a fiber per connection, closed when the handler retur
       sock.writeSync(`echo ${line}\n`);
     }
   });
+  t.teardown(() => closeServer(server));
   await spawn(() => {
     server.start(0, '127.0.0.1');
     const p = port(server);
@@ -197,6 +201,7 @@ test.serial('StreamServer: handler errors are reported and contained; the server
     },
     { onError: (err, sock, address) => errors.push([err, sock !== null, address?.address]) },
   );
+  t.teardown(() => closeServer(server));
   await spawn(() => {
     server.start(0, '127.0.0.1');
     t.deepEqual(talk(port(server), ['boom']), ['<eof>']);
@@ -225,6 +230,7 @@ test.serial('StreamServer pool: at most `size` handlers at once; the others wait
     },
     { pool: new Pool(2) },
   );
+  t.teardown(() => closeServer(server));
   await spawn(() => {
     server.start(0, '127.0.0.1');
     const p = port(server);
@@ -251,6 +257,7 @@ test.serial('StreamServer pool: at most `size` handlers at once; the others wait
 test.serial('StreamServer maxConnections: connections beyond it are closed at once', async (t) => {
   const gate = new Event();
   const server = new gnet.StreamServer(() => void gate.wait(), { maxConnections: 1 });
+  t.teardown(() => closeServer(server));
   await spawn(() => {
     server.start(0, '127.0.0.1');
     const a = gnet.connectSync(port(server), '127.0.0.1');
@@ -282,6 +289,7 @@ test.serial('StreamServer.stop: waits for handlers within the timeout, kills the
       throw err;
     }
   });
+  t.teardown(() => closeServer(server));
   await spawn(() => {
     server.start(0, '127.0.0.1');
     const p = port(server);
@@ -308,6 +316,7 @@ test.serial('StreamServer.stop: waits for handlers within the timeout, kills the
 
 test.serial('StreamServer.stop from the hub returns at once and finishes in a fiber; from a handler it does not wait for itself', async (t) => {
   const server = new gnet.StreamServer((sock) => void sock.readSync());
+  t.teardown(() => closeServer(server));
   await spawn(() => server.start(0, '127.0.0.1'));
   const c = await spawn(() => gnet.connectSync(port(server), '127.0.0.1'));
   await until(() => server.connections === 1, 2000, 'the connection');
@@ -322,6 +331,7 @@ test.serial('StreamServer.stop from the hub returns at once and finishes in a fi
     handler!.stop({ timeout: 1000 });
     sock.writeSync('stopped from inside\n');
   });
+  t.teardown(() => closeServer(inner));
   handler = inner;
   await spawn(() => {
     inner.start(0, '127.0.0.1');
@@ -333,10 +343,13 @@ test.serial('StreamServer start/serveForever: listen errors are thrown in a fibe
   const errors: unknown[] = [];
   await spawn(() => {
     const a = new gnet.StreamServer(() => {}).start(0, '127.0.0.1');
+    t.teardown(() => closeServer(a));
     const b = new gnet.StreamServer(() => {}, { onError: (e) => errors.push(e) });
+    t.teardown(() => closeServer(b));
     t.throws(() => b.start(port(a), '127.0.0.1'), { code: 'EADDRINUSE' });
     t.is(errors.length, 0, 'thrown, not also reported');
     const c = new gnet.StreamServer(() => {}, { onError: (e) => errors.push(e) });
+    t.teardown(() => closeServer(c));
     const p = port(a);
     const hubStart = new Promise<void>((resolve) => setImmediate(() => (c.start(p, '127.0.0.1'), resolve())));
     wait(hubStart);
@@ -349,6 +362,7 @@ test.serial('StreamServer start/serveForever: listen errors are thrown in a fibe
 
 test.serial('killing the fiber in serveForever does not stop the server', async (t) => {
   const server = new gnet.StreamServer((sock) => sock.writeSync('hi\n'));
+  t.teardown(() => closeServer(server));
   await spawn(() => {
     const forever = spawn(() => server.serveForever(0, '127.0.0.1'));
     sleep(20);
@@ -366,6 +380,7 @@ test.serial("greenstack/net Server: 'connection' listeners run in a fiber per co
     sock.writeSync(`hello ${name}\n`);
     sock.end();
   });
+  t.teardown(() => closeServer(server));
   const hubErrors: unknown[] = [];
   const plain = gnet.createServer({ fibers: false }, (sock) => {
     try {
@@ -375,6 +390,7 @@ test.serial("greenstack/net Server: 'connection' listeners run in a fiber per co
     }
     sock.destroy();
   });
+  t.teardown(() => closeServer(plain));
   await spawn(() => {
     server.listenSync(0, '127.0.0.1');
     plain.listenSync(0, '127.0.0.1');
@@ -401,6 +417,7 @@ test.serial("greenstack/http Server: 'request' handlers run in a fiber per reque
     inFlight--;
     res.end(`hi ${req.url}`);
   });
+  t.teardown(() => closeServer(server));
   t.true(server instanceof nodeHttp.Server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -411,5 +428,4 @@ test.serial("greenstack/http Server: 'request' handlers run in a fiber per reque
   server.closeAllConnections();
   server.close();
   await once(server, 'close');
-  await delay(20);
 });

@@ -14,7 +14,8 @@ import {
 } from 'greenstack';
 import * as gnet from 'greenstack/net';
 import { checkLeaks } from './helpers/leaks.js';
-import { delay, socketPair, until } from './helpers/net.js';
+import { socketPair, until } from './helpers/net.js';
+import { settle } from './helpers/toolkit.js';
 
 checkLeaks(test);
 
@@ -310,7 +311,7 @@ for (const [name, block] of Object.entries(blockers)) {
         events.push('finally');
       }
     });
-    await delay(30);
+    await settle();
     t.false(f.dead);
     await spawn(() => f.kill());
     t.deepEqual(events, ['finally']);

@@ -176,21 +176,22 @@ test.serial('the declared list covers every *Sync function of node:child_process
 });
 
 test.serial('a fiber in execSync blocks only itself; two children run at once', async (t) => {
-  let ticks = 0;
-  const ticker = spawn(() => {
-    for (let i = 0; i < 15; i++) {
-      sleep(10);
-      ticks++;
-    }
+  // Each child waits for a file only another fiber writes: with a blocked process
+  // they would wait forever (the 10 s timeout turns that into a failure, not a hang).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-cp-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const go = path.join(dir, 'go');
+  const script = (name: string) =>
+    `touch ${name}; while [ ! -e go ]; do sleep 0.01; done; echo ${name}`;
+  const a = spawn(() => green.execSync(script('a'), { cwd: dir, encoding: 'utf8', timeout: 10_000 }));
+  const b = spawn(() => green.execFileSync('sh', ['-c', script('b')], { cwd: dir, encoding: 'utf8', timeout: 10_000 }));
+  const starter = spawn(() => {
+    // runs while both children run: it sees both start, then lets them finish
+    while (!(fs.existsSync(path.join(dir, 'a')) && fs.existsSync(path.join(dir, 'b')))) sleep(5);
+    fs.writeFileSync(go, '');
   });
-  const started = Date.now();
-  const a = spawn(() => green.execSync('sleep 0.3; echo a', { encoding: 'utf8' }));
-  const b = spawn(() => green.execFileSync('sh', ['-c', 'sleep 0.3; echo b'], { encoding: 'utf8' }));
   t.deepEqual([await a, await b], ['a\n', 'b\n']);
-  const elapsed = Date.now() - started;
-  await ticker;
-  t.true(ticks >= 10, `ticked ${ticks} times meanwhile`);
-  t.true(elapsed < 550, `both children ran at once (${elapsed} ms)`);
+  await starter;
 });
 
 test.serial('outside a fiber the sync functions are node:child_process behaviour', (t) => {

@@ -149,9 +149,8 @@ test.serial('the examples run under their entry points', (t) => {
   const esm = spawnSync(process.execPath, [bin, ex('esm-main.mjs')], opts);
   t.regex(esm.stdout, /^joined a,b,c at top level in \d+ ms/, esm.stderr);
   const req = spawnSync(process.execPath, ['-r', 'greenstack/patch', ex('preload-require.js')], opts);
+  // (that the commands overlap is proven without a clock in stdlib.child_process)
   t.regex(req.stdout, /5 x 200 ms commands in \d+ ms/, req.stderr);
-  const ms = Number(/commands in (\d+) ms/.exec(req.stdout)![1]);
-  t.true(ms < 900, `the five commands overlapped (${ms} ms)`);
   const imp = spawnSync(process.execPath, ['--import', 'greenstack/patch', ex('preload-import.mjs')], opts);
   t.regex(imp.stdout, /4 x pbkdf2Sync\(200k rounds\) in \d+ ms; a 5 ms timer ticked \d+ times meanwhile/, imp.stderr);
   const dropin = spawnSync(process.execPath, [ex('dropin-fs.js')], opts);

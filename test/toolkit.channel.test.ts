@@ -16,7 +16,6 @@ import { settle } from './helpers/toolkit.js';
 
 checkLeaks(test);
 
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test.serial('put blocks until a getter takes the item; nothing is buffered', async (t) => {
   const ch = new Channel<number>();
@@ -30,7 +29,7 @@ test.serial('put blocks until a getter takes the item; nothing is buffered', asy
     ch.put(2);
     log.push('put 2 returned');
   });
-  await delay(5);
+  await settle();
   t.deepEqual(log, [], 'no getter yet: put waits');
   t.false(ch.empty(), 'a putter is waiting: getNowait would succeed');
   t.is(ch.peekNowait(), 1);
@@ -92,7 +91,7 @@ test.serial('kill and Timeout of fibers blocked in put and get', async (t) => {
   for (const block of [() => ch.get(), () => ch.put(1)]) {
     const victim: Fiber = spawn(block);
     const timed = spawn(() => withTimeout(5, block, { value: 'timed out' }));
-    await delay(2);
+    await settle();
     victim.kill();
     t.is(await timed, 'timed out');
     await victim;
@@ -120,7 +119,7 @@ test.serial('shutdown wakes blocked getters and putters; iteration ends', async 
     }
     return false;
   });
-  await delay(3);
+  await settle();
   ch.shutdown();
   await t.throwsAsync(async () => getter, { instanceOf: QueueShutDown });
   t.true(await putter);

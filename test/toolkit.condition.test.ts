@@ -4,6 +4,7 @@ import {
   BlockingInHubError,
   Condition,
   current,
+  Event,
   Fiber,
   Lock,
   LockNotOwnedError,
@@ -18,7 +19,6 @@ import { settle } from './helpers/toolkit.js';
 
 checkLeaks(test);
 
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test.serial('wait releases the lock, notify wakes waiters FIFO, each returns holding the lock', async (t) => {
   const cond = new Condition();
@@ -83,9 +83,9 @@ test.serial('timeout: wait returns false with the lock held again; waitFor check
   let ready = false;
   const waiter = spawn(() => cond.withLock(() => cond.waitFor(() => ready)));
   const timedOut = spawn(() => cond.withLock(() => cond.waitFor(() => false, 15)));
-  await delay(3);
+  await settle();
   await spawn(() => cond.withLock(() => cond.notifyAll())); // spurious: predicate still false
-  await delay(3);
+  await settle();
   t.false(waiter.dead);
   ready = true;
   await spawn(() => cond.withLock(() => cond.notifyAll()));
@@ -107,14 +107,17 @@ test.serial('a killed waiter re-acquires the lock before dying; the kill is thro
   });
   await settle();
   // somebody else holds the lock when the kill arrives: the victim waits for it
+  const gate = new Event();
   const holder = spawn(() => {
     cond.acquire();
-    sleep(10);
+    gate.wait();
     events.push('holder releases');
     cond.release();
   });
-  await delay(2);
+  await settle();
   victim.kill(undefined, { block: false });
+  await settle();
+  gate.set();
   await Promise.all([victim, holder]);
   t.deepEqual(events, ['holder releases', 'finally owned=true']);
   t.false(cond.lock.locked());

@@ -22,7 +22,7 @@ test.serial('Event: set() wakes every fiber and promise waiting, clear() re-arms
   const ev = new Event();
   const fibers = [1, 2, 3].map((n) => spawn(() => (ev.wait() ? n : -n)));
   const promised = ev.waitAsync();
-  await delay(10);
+  await settle();
   t.false(ev.isSet());
   t.false(ev.ready);
   ev.set();

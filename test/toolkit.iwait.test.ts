@@ -25,9 +25,10 @@ checkLeaks(test);
 test.serial('iwait yields fibers, events and results in the order they become ready', async (t) => {
   const ev = new Event();
   const res = new AsyncResult<number>();
-  // well apart: what the hub sees first is what iwait yields first
-  const slow = spawn(() => sleep(160));
-  const fast = spawn(() => sleep(5));
+  const goFast = new Event();
+  const goSlow = new Event();
+  const slow = spawn(() => goSlow.wait());
+  const fast = spawn(() => goFast.wait());
   const already = new Event();
   already.set();
   const names = new Map<Waitable, string>([
@@ -37,23 +38,34 @@ test.serial('iwait yields fibers, events and results in the order they become re
     [fast, 'fast'],
     [already, 'already'],
   ]);
-  setTimeout(() => res.set(1), 50);
-  setTimeout(() => ev.set(), 100);
-  const order = await spawn(() => [...iwait(names.keys())].map((o) => names.get(o)));
+  const order: string[] = [];
+  const consumer = spawn(() => {
+    for (const o of iwait(names.keys())) order.push(names.get(o)!);
+  });
+  // One becomes ready per step, each after iwait has taken the one before.
+  for (const step of [() => goFast.set(), () => res.set(1), () => ev.set(), () => goSlow.set()]) {
+    await settle();
+    step();
+  }
+  await consumer;
   t.deepEqual(order, ['already', 'fast', 'result', 'event', 'slow']);
 });
 
 test.serial('count stops early; timeout ends the iteration quietly', async (t) => {
-  const fibers = [40, 5, 10].map((ms) => spawn(() => (sleep(ms), ms)));
-  const firstTwo = await spawn(() => [...iwait(fibers, { count: 2 })].map((f) => f.value));
-  t.deepEqual(firstTwo, [5, 10]);
+  const gates = [new Event(), new Event(), new Event()];
+  const fibers = [40, 5, 10].map((n, i) => spawn(() => (gates[i]!.wait(), n)));
+  const firstTwo = spawn(() => [...iwait(fibers, { count: 2 })].map((f) => f.value));
+  for (const i of [1, 2]) {
+    await settle();
+    gates[i]!.set();
+  }
+  t.deepEqual(await firstTwo, [5, 10]);
   const ev = new Event();
-  const started = Date.now();
-  const got = await spawn(() => [...iwait([ev, fibers[0]], { timeout: 10 })]);
+  const got = await spawn(() => [...iwait([ev, fibers[0]!], { timeout: 10 })]);
   t.deepEqual(got, []);
-  t.true(Date.now() - started < 35);
   t.deepEqual(await spawn(() => [...iwait([ev], 0)]), []);
   t.deepEqual(await spawn(() => [...iwait(fibers, { count: 0 })]), []);
+  gates[0]!.set();
   await Promise.all(fibers);
 });
 
@@ -81,11 +93,17 @@ test.serial('waitAny / waitAll', async (t) => {
 test.serial('async twins on the hub: iwaitAsync, waitAnyAsync, waitAllAsync, with timeout and signal', async (t) => {
   const ev = new Event();
   const res = new AsyncResult<number>();
-  const f = spawn(() => (sleep(15), 'f'));
-  setTimeout(() => res.set(1), 5);
-  setTimeout(() => ev.set(), 10);
+  const goF = new Event();
+  const f = spawn(() => (goF.wait(), 'f'));
   const order: string[] = [];
-  for await (const o of iwaitAsync<Waitable>([f, ev, res])) order.push(o === f ? 'f' : o === ev ? 'ev' : 'res');
+  const collected = (async () => {
+    for await (const o of iwaitAsync<Waitable>([f, ev, res])) order.push(o === f ? 'f' : o === ev ? 'ev' : 'res');
+  })();
+  for (const step of [() => res.set(1), () => ev.set(), () => goF.set()]) {
+    await settle();
+    step();
+  }
+  await collected;
   t.deepEqual(order, ['res', 'ev', 'f']);
   const never = new Event();
   t.deepEqual(await waitAnyAsync([never], 5), []);

@@ -238,12 +238,10 @@ test.serial('`using lock.hold()` in a fiber releases on return and on throw', as
 });
 
 test.serial('two fibers deadlocked on two Locks leave the process able to exit normally', (t) => {
-  const started = Date.now();
   const r = runFixture('toolkit-deadlock.js', { timeout: 20_000 });
   t.is(r.signal, null, 'not killed by the test timeout');
   t.is(r.status, 0, r.stderr);
   t.regex(r.stdout, /deadlocked: a=true b=true f1\.dead=false f2\.dead=false/);
   t.regex(r.stdout, /exit 0/);
   t.notRegex(r.stdout, /got both/);
-  t.true(Date.now() - started < 20_000);
 });

@@ -18,7 +18,6 @@ import { runFixture } from './helpers/subprocess.js';
 
 checkLeaks(test);
 
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test.serial('Pool never runs more than size fibers; spawn blocks while full', async (t) => {
   const pool = new Pool(3);
@@ -202,7 +201,7 @@ test.serial('Pool.add takes a slot (blocking, with timeout); discard frees it', 
   f1.kill();
   f2.kill();
   await Promise.all([f1, f2]);
-  await delay(1);
+  await settle();
   t.is(pool.freeCount(), 1);
 });
 
@@ -314,7 +313,7 @@ test.serial('a task error in map/imap: rest killed, error thrown to the consumer
   t.deepEqual(finished, []);
   t.deepEqual(killed.sort(), [0, 1], 'the two others running were killed; 3..5 never started');
   t.is(pool.count, 0, 'all dead when map threw');
-  await delay(1);
+  await settle();
   t.is(pool.freeCount(), 3);
   // imap: the results before the failure are delivered, then the error
   const seen: number[] = [];
@@ -332,7 +331,7 @@ test.serial('a task error in map/imap: rest killed, error thrown to the consumer
   });
   t.is(r, 'six');
   t.deepEqual(seen, [1, 2]);
-  await delay(1);
+  await settle();
   t.is(pool.count, 0);
   // an input iterator that throws ends the run the same way
   function* badInput() {
@@ -373,9 +372,12 @@ test.serial('breaking out of imap, or killing the consumer, kills the tasks stil
 test.serial('map shares the pool FIFO with other spawners; Group.map is unbounded', async (t) => {
   const pool = new Pool(2);
   const log: string[] = [];
-  const mapper = spawn(() => pool.map((x: number) => (sleep(2), log.push(`m${x}`), x), [1, 2, 3, 4]));
-  await delay(1);
+  const gate = new Event();
+  const mapper = spawn(() => pool.map((x: number) => (gate.wait(), log.push(`m${x}`), x), [1, 2, 3, 4]));
+  await settle(); // the mapper waits to spawn m3
   const other = spawn(() => pool.spawn(() => log.push('other')).join());
+  await settle(); // other waits behind it
+  gate.set();
   t.deepEqual(await mapper, [1, 2, 3, 4]);
   await other;
   t.true(log.indexOf('other') < log.indexOf('m4'), log.join(','));

@@ -164,9 +164,9 @@ test.serial('Timeout (the class) racing a put: the item is received or stays que
         to.cancel();
       }
     });
-    setTimeout(() => q.putNowait(round), 5);
+    const put = new Promise<void>((resolve) => setTimeout(() => resolve(q.putNowait(round)), 5));
     const r = await f;
-    await delay(6);
+    await put;
     t.is((r === round ? 1 : 0) + q.size, 1, `round ${round}: ${String(r)}`);
   }
 });
@@ -178,7 +178,7 @@ test.serial('kill and Timeout of fibers blocked in get, put and peek', async (t)
   for (const block of blocked) {
     const victim = spawn(block);
     const timed = spawn(() => withTimeout(5, block, { value: 'timed out' }));
-    await delay(2);
+    await settle();
     victim.kill();
     t.is(await timed, 'timed out');
     await victim;
@@ -189,7 +189,7 @@ test.serial('kill and Timeout of fibers blocked in get, put and peek', async (t)
   // the dead waiters left no trace: the next item goes to a live getter, the full queue kept one item
   t.deepEqual([fullQ.size, fullQ.getNowait()], [1, 0]);
   const g = spawn(() => empty.get());
-  await delay(1);
+  await settle();
   empty.putNowait(5);
   t.is(await g, 5);
 });
@@ -215,7 +215,7 @@ test.serial('shutdown wakes blocked getters and putters (fibers and promises) wi
   const full = new Queue<number>(1, { items: [1] });
   const putters = [spawn(() => full.put(2))];
   const asyncPut = full.putAsync(3);
-  await delay(3);
+  await settle();
   q.shutdown();
   full.shutdown();
   for (const f of [...getters, ...putters]) {
@@ -239,7 +239,7 @@ test.serial('shutdown(true) drops stored items; JoinableQueue.join is released',
   t.is(q.unfinishedTasks, 3);
   const joiner = spawn(() => q.join());
   const asyncJoin = q.joinAsync();
-  await delay(2);
+  await settle();
   q.shutdown(true);
   t.is(q.size, 0);
   t.true(await joiner);
@@ -259,7 +259,7 @@ test.serial('iteration: for-of in a fiber and for-await on the hub end at shutdo
     return 'done';
   });
   for (let i = 0; i < 10; i++) await q.putAsync(i);
-  await delay(5);
+  await settle();
   q.shutdown();
   t.is(await consumer, 'done');
   t.deepEqual(seenByFiber, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -338,7 +338,7 @@ test.serial('LifoQueue and PriorityQueue order; priority ties keep put order', a
   // a killed getter's item goes back where it belongs
   const pk = new PriorityQueue<number>();
   const victim = spawn(() => pk.get());
-  await delay(2);
+  await settle();
   pk.putNowait(5);
   victim.kill();
   await victim;
@@ -406,7 +406,7 @@ test.serial('a blocked peek sees the item a put brings, without taking it', asyn
   const q = new Queue<string>();
   const peeker = spawn(() => q.peek());
   const asyncPeek = q.peekAsync();
-  await delay(2);
+  await settle();
   q.putNowait('p');
   t.is(await peeker, 'p');
   t.is(await asyncPeek, 'p');

@@ -125,7 +125,7 @@ test.serial('kill and Timeout of fibers blocked in acquire; acquire timeout retu
       return timeout.is(err) ? 'timed out' : err;
     }
   });
-  await delay(5);
+  await settle();
   victim.kill();
   t.is(await timed, 'timed out');
   await victim;
@@ -229,7 +229,7 @@ test.serial('withLock and `using hold()` release on every exit path, once', asyn
 test.serial('killed inside withLock: the permit is released by finally', async (t) => {
   const sem = new Semaphore(1);
   const f = spawn(() => sem.withLock(() => sleep(10_000)));
-  await delay(5);
+  await settle();
   t.is(sem.counter, 0);
   f.kill();
   await f;
@@ -242,7 +242,7 @@ test.serial('wait() blocks until a permit is free without taking it', async (t) 
   const pw = sem.waitAsync();
   t.is(await spawn(() => sem.wait({ timeout: 5 })), 0);
   t.is(await sem.waitAsync(5), 0);
-  await delay(5);
+  await settle();
   sem.release();
   t.is(await w, 1);
   t.is(await pw, 1);
@@ -287,7 +287,7 @@ test.serial('BoundedSemaphore: releasing above the bound throws a typed error', 
   sem.acquire();
   sem.acquire();
   const f = spawn(() => sem.acquire());
-  await delay(5);
+  await settle();
   sem.release();
   await f;
   t.is(sem.counter, 0);

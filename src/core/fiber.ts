@@ -13,6 +13,7 @@ import {
 } from './errors.js';
 import type { AsyncResource } from 'node:async_hooks';
 import { hub, Switchable } from './hub.js';
+import { addLink, removeLink, runLinks } from './links.js';
 import { binding } from './native.js';
 import { ensureStarted } from './runtime.js';
 import { endChannel, spawnChannel, startedFibers } from './trace.js';
@@ -246,8 +247,7 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
   link(cb: Link<T>): void {
     validateFunction('cb', cb);
     this.markObserved();
-    if (this.state === DEAD) hub.runCallback(() => cb(this));
-    else (this.links ??= []).push(cb);
+    this.links = addLink<Fiber<T>>(this.links, this, this.state === DEAD, cb);
   }
 
   /** Like link, only when the fiber ends successfully. */
@@ -267,13 +267,11 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
    * bookkeeping (Group/Pool membership) that must not hide an unhandled failure.
    */
   _watch(cb: Link<T>): void {
-    if (this.state === DEAD) hub.runCallback(() => cb(this));
-    else (this.links ??= []).push(cb);
+    this.links = addLink<Fiber<T>>(this.links, this, this.state === DEAD, cb);
   }
 
   unlink(cb: Link<T>): void {
-    const i = this.links?.indexOf(cb) ?? -1;
-    if (i >= 0) this.links!.splice(i, 1);
+    removeLink(this.links, cb);
   }
 
   then<R1 = T, R2 = never>(
@@ -330,7 +328,7 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
     this.joiners = null;
     this.links = null;
     if (joiners !== null) for (const w of joiners) w.switch(undefined);
-    if (links !== null) for (const cb of links) hub.runCallback(() => cb(this));
+    runLinks(links, this);
     this.settlePromise?.();
     if (failed && !this.observed) {
       // Nobody is watching: report it exactly as Node reports an unhandled

@@ -9,6 +9,7 @@ import cp = require('node:child_process');
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { callbackTwins, implicitly, inFiber, machinery, type CooperativeModule } from './cooperative.js';
+import { declareCooperative } from './declare.js';
 import { LongTimer, Waiter } from '../core/waiter.js';
 import { clearTimeout, setTimeout } from '../core/timers.js';
 
@@ -419,14 +420,13 @@ export const spawnSync: typeof cp.spawnSync = named('spawnSync', coopSpawnSync, 
 export const execSync: typeof cp.execSync = named('execSync', coopExecSync, original.execSync) as never;
 export const execFileSync: typeof cp.execFileSync = named('execFileSync', coopExecFileSync, original.execFileSync) as never;
 
-/** The cooperative replacements by node:child_process name: the declaration the patcher reads. */
-export const implementsSync: Readonly<Record<string, AnyFn>> = Object.freeze({ execFileSync, execSync, spawnSync });
+const declared = declareCooperative('child_process', cp, { execFileSync, execSync, spawnSync }, callbackTwins(cp));
 
-export const cooperative: CooperativeModule = { module: 'child_process', implements: implementsSync, continues: callbackTwins(cp) };
+/** The cooperative replacements by node:child_process name. */
+export const implementsSync = declared.implementsSync;
+
+/** The declaration the patcher reads. */
+export const cooperative: CooperativeModule = declared.cooperative;
 
 /** A child_process-like object: node:child_process's members with the cooperative sync functions. */
-const cpLike = Object.defineProperties({}, Object.getOwnPropertyDescriptors(cp)) as typeof cp;
-for (const [name, fn] of Object.entries(implementsSync)) {
-  Object.defineProperty(cpLike, name, { value: fn, writable: true, enumerable: true, configurable: true });
-}
-export default cpLike;
+export default declared.like;

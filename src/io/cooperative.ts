@@ -1,4 +1,4 @@
-// cooperative.ts: the declaration each cooperative module exports for the patcher, and park(), which blocks a fiber on a callback-style call.
+// cooperative.ts: the declaration each cooperative module exports for the patcher, and parkOnCallback(), which blocks a fiber on a callback-style call.
 import { executionAsyncResource } from 'node:async_hooks';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -169,7 +169,7 @@ export function inPlace<T>(name: string, call: () => T, out: { value?: T }, regu
  * An error the operation reports gets the calling fiber's stack, as a sync call's
  * error would have (async errors carry no useful frames).
  */
-export function park<T>(
+export function parkOnCallback<T>(
   what: string,
   start: (cb: NodeCallback) => void,
   pick: (results: unknown[]) => T,
@@ -199,7 +199,7 @@ export function park<T>(
   try {
     return implicitly(w, what);
   } catch (err) {
-    if (err === opError && opError !== undefined) restack(err, park);
+    if (err === opError && opError !== undefined) restack(err, parkOnCallback);
     else if (w.delivered) discard?.(value as T);
     throw err;
   }
@@ -243,7 +243,7 @@ export function implicitly<T>(w: Waiter<T>, what: string): T {
 export function onHubThread<T>(what: string, fn: () => T): T {
   const f = hub.current;
   if (f === null || activeBackend() === 'fast' || executionAsyncResource() !== f._scope) return fn();
-  return park(
+  return parkOnCallback(
     what,
     (cb) =>
       hub.runCallback(() => {
@@ -319,7 +319,7 @@ export function viaTwin(name: string, sync: AnyFn, twin: AnyFn, options: TwinOpt
       // its callback early and applies its own defaults, as the sync form does.
       const given = args.slice(0, arity);
       while (given.length > 0 && given[given.length - 1] === undefined) given.pop();
-      return park(name, (cb) => twin(...given, cb), pick);
+      return parkOnCallback(name, (cb) => twin(...given, cb), pick);
     },
   }[name]!;
   Object.defineProperty(fn, 'length', { value: sync.length });

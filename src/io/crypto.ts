@@ -5,7 +5,8 @@
 // each function is node:crypto's own. randomFillSync moves to the threadpool only
 // for large fills, into a private buffer copied out when the fiber gets it.
 import crypto = require('node:crypto');
-import { callbackTwins, first, inFiber, park, viaTwin, type CooperativeModule } from './cooperative.js';
+import { callbackTwins, first, inFiber, parkOnCallback, viaTwin, type CooperativeModule } from './cooperative.js';
+import { declareCooperative } from './declare.js';
 
 export * from 'node:crypto';
 
@@ -83,7 +84,7 @@ coop.randomFillSync = {
     const plan = inFiber() ? fillPlan(args) : null;
     if (plan === null) return originalRandomFillSync.apply(this, args);
     // A private buffer: a fiber killed mid-fill never has late bytes land in buf.
-    const scratch = park('randomFillSync', (cb) => randomFill(Buffer.allocUnsafe(plan.bytes), cb), first<Buffer>);
+    const scratch = parkOnCallback('randomFillSync', (cb) => randomFill(Buffer.allocUnsafe(plan.bytes), cb), first<Buffer>);
     const buf = args[0] as ArrayBufferView;
     scratch.copy(new Uint8Array(buf.buffer, buf.byteOffset + plan.at, plan.bytes));
     return buf;
@@ -91,14 +92,13 @@ coop.randomFillSync = {
 }.randomFillSync;
 Object.defineProperty(coop.randomFillSync, 'length', { value: originalRandomFillSync.length });
 
-/** The cooperative replacements by node:crypto name: the declaration the patcher reads. */
-export const implementsSync: Readonly<Record<string, AnyFn>> = Object.freeze(coop);
+const declared = declareCooperative('crypto', crypto, coop, callbackTwins(crypto, ['randomBytes', 'randomInt', 'pseudoRandomBytes']));
 
-export const cooperative: CooperativeModule = {
-  module: 'crypto',
-  implements: implementsSync,
-  continues: callbackTwins(crypto, ['randomBytes', 'randomInt', 'pseudoRandomBytes']),
-};
+/** The cooperative replacements by node:crypto name (only those this Node has). */
+export const implementsSync = declared.implementsSync;
+
+/** The declaration the patcher reads. */
+export const cooperative: CooperativeModule = declared.cooperative;
 
 export const checkPrimeSync: typeof crypto.checkPrimeSync = coop.checkPrimeSync as never;
 export const generateKeyPairSync: typeof crypto.generateKeyPairSync = coop.generateKeyPairSync as never;
@@ -112,8 +112,4 @@ export const scryptSync: typeof crypto.scryptSync = coop.scryptSync as never;
 export const argon2Sync: AnyFn | undefined = coop.argon2Sync;
 
 /** A crypto-like object: node:crypto's members with the cooperative *Sync functions. */
-const cryptoLike = Object.defineProperties({}, Object.getOwnPropertyDescriptors(crypto)) as typeof crypto;
-for (const [name, fn] of Object.entries(implementsSync)) {
-  Object.defineProperty(cryptoLike, name, { value: fn, writable: true, enumerable: true, configurable: true });
-}
-export default cryptoLike;
+export default declared.like;

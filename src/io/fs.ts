@@ -1,7 +1,7 @@
 // fs.ts: greenstack/fs, a drop-in for node:fs whose *Sync functions block only the calling fiber.
 //
 // Inside a fiber each *Sync function starts its callback twin on libuv and parks
-// the fiber (cooperative.ts park()); outside a fiber it is node:fs's own function.
+// the fiber (cooperative.ts parkOnCallback()); outside a fiber it is node:fs's own function.
 // Validation errors come from Node's own validators: the twin validates its
 // arguments synchronously, before anything is queued, with the same validators as
 // the sync function; argument shapes whose validation or meaning differs between
@@ -10,7 +10,8 @@
 import fs = require('node:fs');
 import pathModule = require('node:path');
 import { fileURLToPath } from 'node:url';
-import { callbackTwins, first, inFiber, inPlace, park, type CooperativeModule, type NodeCallback } from './cooperative.js';
+import { callbackTwins, first, inFiber, inPlace, parkOnCallback, type CooperativeModule, type NodeCallback } from './cooperative.js';
+import { declareCooperative } from './declare.js';
 
 export * from 'node:fs';
 
@@ -177,7 +178,7 @@ function makeCooperative(name: string, spec: Spec): AnyFn | undefined {
       let rejected = false;
       let value: unknown;
       try {
-        value = park(name, (cb) => {
+        value = parkOnCallback(name, (cb) => {
           try {
             run(args, cb);
           } catch (err) {
@@ -380,11 +381,11 @@ function cooperativeDir(dir: fs.Dir): fs.Dir {
     Object.defineProperty(dir, name, { value, writable: true, configurable: true, enumerable: false });
   define('readSync', function readSync(this: fs.Dir) {
     if (!inFiber()) return proto.readSync.call(this);
-    return park('Dir.readSync', (cb) => this.read(cb), first);
+    return parkOnCallback('Dir.readSync', (cb) => this.read(cb), first);
   });
   define('closeSync', function closeSync(this: fs.Dir) {
     if (!inFiber()) return proto.closeSync.call(this);
-    return park('Dir.closeSync', (cb) => this.close(cb), () => undefined);
+    return parkOnCallback('Dir.closeSync', (cb) => this.close(cb), () => undefined);
   });
   return dir;
 }
@@ -453,7 +454,7 @@ function readdirRecursive(base: string, options: Record<string | symbol, unknown
   const queue = [base];
   for (let i = 0; i < queue.length; i++) {
     const dir = queue[i]!;
-    const entries = park('readdirSync', (cb) => twin.readdirSync!(dir, listOptions, cb), first<fs.Dirent[]>);
+    const entries = parkOnCallback('readdirSync', (cb) => twin.readdirSync!(dir, listOptions, cb), first<fs.Dirent[]>);
     for (const d of entries) {
       const full = pathModule.join(dir, d.name);
       if (withFileTypes) {
@@ -465,7 +466,7 @@ function readdirRecursive(base: string, options: Record<string | symbol, unknown
       // Node stats each entry (following symlinks) to decide whether to descend.
       let isDir = d.isDirectory();
       if (d.isSymbolicLink() || (!isDir && !d.isFile() && !d.isFIFO() && !d.isSocket() && !d.isCharacterDevice() && !d.isBlockDevice())) {
-        isDir = park('readdirSync', (cb) => fs.stat(full, (err, st) => cb(null, err === null && st.isDirectory())), first<boolean>);
+        isDir = parkOnCallback('readdirSync', (cb) => fs.stat(full, (err, st) => cb(null, err === null && st.isDirectory())), first<boolean>);
       }
       if (isDir) queue.push(full);
     }
@@ -625,7 +626,7 @@ for (const name of syncFunctionNames) {
 // realpathSync.native: the same, on realpath.native.
 const coopRealpathNative = function native(this: unknown, ...args: Args): unknown {
   if (!inFiber() || args.slice(0, 2).some(isFunction)) return nativeRealpathSync.apply(this, args);
-  return park('realpathSync.native', (cb) => nativeRealpath(...pad(args, 2), cb), first);
+  return parkOnCallback('realpathSync.native', (cb) => nativeRealpath(...pad(args, 2), cb), first);
 };
 Object.defineProperty(coopRealpathNative, 'length', { value: nativeRealpathSync.length });
 if (coop.realpathSync !== undefined) (coop.realpathSync as AnyFn & { native: AnyFn }).native = coopRealpathNative;
@@ -652,15 +653,13 @@ if (original.mkdtempDisposableSync !== undefined) {
   }.mkdtempDisposableSync;
 }
 
-/**
- * The cooperative replacements, by node:fs name (only those this Node has): the
- * declaration the patcher reads.
- */
-export const implementsSync: Readonly<Record<string, AnyFn>> = Object.freeze(
-  Object.fromEntries(Object.entries(coop).filter((e): e is [string, AnyFn] => e[1] !== undefined)),
-);
+const declared = declareCooperative('fs', fs, coop, callbackTwins(fs));
 
-export const cooperative: CooperativeModule = { module: 'fs', implements: implementsSync, continues: callbackTwins(fs) };
+/** The cooperative replacements, by node:fs name (only those this Node has). */
+export const implementsSync = declared.implementsSync;
+
+/** The declaration the patcher reads. */
+export const cooperative: CooperativeModule = declared.cooperative;
 
 /** node:fs's own sync function (captured when greenstack/fs was loaded). */
 export function originalSync(name: string): AnyFn | undefined {
@@ -715,8 +714,4 @@ export const globSync: AnyFn | undefined = c.globSync;
 export const mkdtempDisposableSync: AnyFn | undefined = c.mkdtempDisposableSync;
 
 /** An fs-like object: node:fs's properties with the cooperative *Sync functions. */
-const fsLike = Object.defineProperties({}, Object.getOwnPropertyDescriptors(fs)) as typeof fs;
-for (const [name, fn] of Object.entries(implementsSync)) {
-  Object.defineProperty(fsLike, name, { value: fn, writable: true, enumerable: true, configurable: true });
-}
-export default fsLike;
+export default declared.like;

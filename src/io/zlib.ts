@@ -7,6 +7,7 @@
 import zlib = require('node:zlib');
 import { isAnyArrayBuffer } from 'node:util/types';
 import { callbackTwins, viaTwin, type CooperativeModule } from './cooperative.js';
+import { declareCooperative } from './declare.js';
 
 export * from 'node:zlib';
 
@@ -64,10 +65,13 @@ for (const name of syncFunctionNames) {
   coop[name] = viaTwin(name, sync, twin, { arity: 2, direct: badInput });
 }
 
-/** The cooperative replacements by node:zlib name: the declaration the patcher reads. */
-export const implementsSync: Readonly<Record<string, AnyFn>> = Object.freeze(coop);
+const declared = declareCooperative('zlib', zlib, coop, callbackTwins(zlib));
 
-export const cooperative: CooperativeModule = { module: 'zlib', implements: implementsSync, continues: callbackTwins(zlib) };
+/** The cooperative replacements by node:zlib name (only those this Node has). */
+export const implementsSync = declared.implementsSync;
+
+/** The declaration the patcher reads. */
+export const cooperative: CooperativeModule = declared.cooperative;
 
 export const brotliCompressSync: typeof zlib.brotliCompressSync = coop.brotliCompressSync as never;
 export const brotliDecompressSync: typeof zlib.brotliDecompressSync = coop.brotliDecompressSync as never;
@@ -83,8 +87,4 @@ export const zstdCompressSync: AnyFn | undefined = coop.zstdCompressSync;
 export const zstdDecompressSync: AnyFn | undefined = coop.zstdDecompressSync;
 
 /** A zlib-like object: node:zlib's members with the cooperative *Sync functions. */
-const zlibLike = Object.defineProperties({}, Object.getOwnPropertyDescriptors(zlib)) as typeof zlib;
-for (const [name, fn] of Object.entries(implementsSync)) {
-  Object.defineProperty(zlibLike, name, { value: fn, writable: true, enumerable: true, configurable: true });
-}
-export default zlibLike;
+export default declared.like;

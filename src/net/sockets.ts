@@ -75,7 +75,7 @@ class SocketState {
   writeWaiter: Waiter<void> | null = null;
   /** greenstack made the socket: it keeps an 'error' listener for good (errors surface at the next call). */
   owned = false;
-  /** Our 'readable' listener is attached (it stays between back-to-back reads, see park()). */
+  /** Our 'readable' listener is attached (it stays between back-to-back reads, see parkOnSocket()). */
   readableAttached = false;
   detachScheduled = false;
 }
@@ -202,7 +202,7 @@ function leave(st: SocketState, side: Side): void {
  * Parks the fiber until something happens on the socket (data, end, error, close,
  * drain, finish), the call's timeout or signal, or the socket's idle timeout.
  */
-function park(sock: Stateful, st: SocketState, side: Side, opts: CallOptions, what: string): void {
+function parkOnSocket(sock: Stateful, st: SocketState, side: Side, opts: CallOptions, what: string): void {
   if (opts.poll) throw new TimeoutError(0);
   const w = new Waiter<void>(what); // BlockingInHubError on the hub
   if (side === READ) {
@@ -309,7 +309,7 @@ export function readSync(sock: BlockingSocket, max?: number, options?: SocketBlo
         sock.read(0); // makes sure the socket is reading
         if (sock.readableLength > 0) continue;
       }
-      park(sock, st, READ, opts, 'readSync()');
+      parkOnSocket(sock, st, READ, opts, 'readSync()');
     }
   } finally {
     leave(st, READ);
@@ -343,7 +343,7 @@ export function readExactlySync(sock: BlockingSocket, n: number, options?: Socke
         if (got.length === n) return got as Buffer;
         throw new IncompleteReadError(n, got); // the stream ended inside read()
       }
-      park(sock, st, READ, opts, 'readExactlySync()');
+      parkOnSocket(sock, st, READ, opts, 'readExactlySync()');
     }
   } finally {
     leave(st, READ);
@@ -417,7 +417,7 @@ function readUntil(
         sock.read(0);
         if (sock.readableLength > 0) continue;
       }
-      park(sock, st, READ, opts, what);
+      parkOnSocket(sock, st, READ, opts, what);
     }
   } finally {
     leave(st, READ);
@@ -491,7 +491,7 @@ export function writeSync(sock: BlockingSocket, data: string | Uint8Array, optio
         sock.write(data);
         return;
       }
-      park(sock, st, WRITE, opts, 'writeSync()');
+      parkOnSocket(sock, st, WRITE, opts, 'writeSync()');
     }
   } finally {
     leave(st, WRITE);
@@ -527,7 +527,7 @@ export function endSync(sock: BlockingSocket, data?: string | Uint8Array | Socke
       if (sock.writableFinished) return;
       if (sock.errored) throwErrored(sock, endSync);
       if (sock.destroyed) throw new SocketClosedError('endSync(): the socket was destroyed before its data was sent');
-      park(sock, st, WRITE, opts, 'endSync()');
+      parkOnSocket(sock, st, WRITE, opts, 'endSync()');
     }
   } finally {
     leave(st, WRITE);

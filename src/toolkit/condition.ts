@@ -8,7 +8,10 @@ import {
   validateFunction,
 } from '../core/errors.js';
 import { hub } from '../core/hub.js';
-import { AsyncWaiter, isPoll, parseWait, WaitList, Waiter, type Owner, type WaitArg } from './linkable.js';
+import { Waiter } from '../core/waiter.js';
+import { parkInListAsync } from './park-in-list.js';
+import { WaitList, type Owner } from './wait-list.js';
+import { isPoll, parseWait, type WaitArg } from './wait-options.js';
 import { OwnedLock, RLock } from './lock.js';
 import type { LockHandle } from './semaphore.js';
 
@@ -99,13 +102,12 @@ export class Condition {
     const opts = parseWait(options);
     this.checkOwned(null, 'waitAsync');
     if (isPoll(opts)) return false;
-    const a = new AsyncWaiter<boolean>(opts, () => false);
-    a.node = this.waiters.push(a as AsyncWaiter<true>, null);
+    const notice = parkInListAsync(this.waiters, null, opts, () => false);
     const depth = this.lock._releaseAll();
     let notified = false;
     let error: unknown = NONE;
     try {
-      notified = await a.promise;
+      notified = await notice;
     } catch (err) {
       error = err;
     }

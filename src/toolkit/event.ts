@@ -1,6 +1,9 @@
 // event.ts: Event (a flag fibers and promises wait on) and AsyncResult (a one-shot value or error, thenable).
 import { TimeoutError } from '../core/errors.js';
-import { AsyncWaiter, isPoll, Linkable, park, parseWait, WaitList, type WaitArg } from './linkable.js';
+import { Linkable } from './linkable.js';
+import { parkInList, parkInListAsync } from './park-in-list.js';
+import { WaitList } from './wait-list.js';
+import { isPoll, parseWait, type WaitArg } from './wait-options.js';
 
 const FALSE = () => false;
 
@@ -39,7 +42,7 @@ export class Event extends Linkable {
     const opts = parseWait(options);
     if (this.flag) return true;
     if (isPoll(opts)) return false;
-    return park(this.waiters, undefined, 'Event.wait()', opts, FALSE);
+    return parkInList(this.waiters, undefined, 'Event.wait()', opts, FALSE);
   }
 
   /** The promise twin of wait(). */
@@ -47,9 +50,7 @@ export class Event extends Linkable {
     const opts = parseWait(options);
     if (this.flag) return true;
     if (isPoll(opts)) return false;
-    const a = new AsyncWaiter<boolean>(opts, FALSE);
-    a.node = this.waiters.push(a, undefined);
-    return a.promise;
+    return parkInListAsync(this.waiters, undefined, opts, FALSE);
   }
 }
 
@@ -100,7 +101,7 @@ export class AsyncResult<T = unknown> extends Linkable implements PromiseLike<T>
     const opts = parseWait(options);
     if (this.state === PENDING) {
       if (isPoll(opts)) throw new TimeoutError(0);
-      park(this.waiters, undefined, 'AsyncResult.get()', opts, () => {
+      parkInList(this.waiters, undefined, 'AsyncResult.get()', opts, () => {
         throw new TimeoutError(opts!.timeout!);
       });
     }
@@ -118,7 +119,7 @@ export class AsyncResult<T = unknown> extends Linkable implements PromiseLike<T>
     const opts = parseWait(options);
     if (this.state !== PENDING) return true;
     if (isPoll(opts)) return false;
-    park(this.waiters, undefined, 'AsyncResult.wait()', opts, FALSE);
+    parkInList(this.waiters, undefined, 'AsyncResult.wait()', opts, FALSE);
     return this.state !== PENDING;
   }
 
@@ -127,9 +128,7 @@ export class AsyncResult<T = unknown> extends Linkable implements PromiseLike<T>
     const opts = parseWait(options);
     if (this.state === PENDING) {
       if (isPoll(opts)) throw new TimeoutError(0);
-      const a = new AsyncWaiter<void>(opts);
-      a.node = this.waiters.push(a, undefined);
-      await a.promise;
+      await parkInListAsync(this.waiters, undefined, opts);
     }
     return this.outcome();
   }
@@ -139,9 +138,7 @@ export class AsyncResult<T = unknown> extends Linkable implements PromiseLike<T>
     const opts = parseWait(options);
     if (this.state !== PENDING) return true;
     if (isPoll(opts)) return false;
-    const a = new AsyncWaiter<void>(opts, () => undefined);
-    a.node = this.waiters.push(a, undefined);
-    await a.promise;
+    await parkInListAsync(this.waiters, undefined, opts, () => undefined);
     return this.state !== PENDING;
   }
 

@@ -1,6 +1,9 @@
 // iwait.ts: iwait/waitAny/waitAll (and async twins): wait for several fibers, events or results, yielding each as it becomes ready.
 import { InvalidArgTypeError, InvalidArgValueError, validateOptions } from '../core/errors.js';
-import { AsyncWaiter, parseWait, Waiter, type BlockOptions, type Waitable } from './linkable.js';
+import { Waiter, type BlockOptions } from '../core/waiter.js';
+import { AsyncWaiter } from './async-waiter.js';
+import type { Waitable } from './linkable.js';
+import { parseWait } from './wait-options.js';
 
 export interface IwaitOptions extends BlockOptions {
   /** Stop after this many objects became ready (default: all of them). */

@@ -1,7 +1,7 @@
 // lock.ts: Lock and RLock: a Semaphore(1) with an owner (the fiber, or the hub for async callers) that alone may release it.
 import { LockNotOwnedError } from '../core/errors.js';
 import { hub } from '../core/hub.js';
-import type { Owner } from './linkable.js';
+import type { Owner } from './wait-list.js';
 import { Semaphore } from './semaphore.js';
 
 const FREE: unique symbol = Symbol('free');

@@ -10,18 +10,11 @@ import {
 } from '../core/errors.js';
 import { Fiber, killAll, type KillOptions } from '../core/fiber.js';
 import { hub } from '../core/hub.js';
-import {
-  AsyncWaiter,
-  isPoll,
-  park,
-  parkAsync,
-  parseWait,
-  WaitList,
-  Waiter,
-  type BlockOptions,
-  type Parked,
-  type WaitArg,
-} from './linkable.js';
+import { Waiter, type BlockOptions } from '../core/waiter.js';
+import { AsyncWaiter } from './async-waiter.js';
+import { parkInList, parkInListAsync } from './park-in-list.js';
+import { WaitList, type Parked } from './wait-list.js';
+import { isPoll, parseWait, type WaitArg } from './wait-options.js';
 import { Semaphore } from './semaphore.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -151,7 +144,7 @@ export class Group implements Iterable<AnyFiber> {
     const [opts, raise] = this.joinOptions(options);
     if (this.members.size === 0) return true;
     if (isPoll(opts)) return false;
-    return park(raise ? this.raisingJoiners : this.joiners, undefined, `${this.constructor.name}.join()`, opts, () => false);
+    return parkInList(raise ? this.raisingJoiners : this.joiners, undefined, `${this.constructor.name}.join()`, opts, () => false);
   }
 
   /** The promise twin of join(). */
@@ -159,7 +152,7 @@ export class Group implements Iterable<AnyFiber> {
     const [opts, raise] = this.joinOptions(options);
     if (this.members.size === 0) return true;
     if (isPoll(opts)) return false;
-    return parkAsync(raise ? this.raisingJoiners : this.joiners, undefined, opts, () => false);
+    return parkInListAsync(raise ? this.raisingJoiners : this.joiners, undefined, opts, () => false);
   }
 
   /**

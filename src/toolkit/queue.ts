@@ -9,10 +9,22 @@ import {
   validateFunction,
   validateOptions,
 } from '../core/errors.js';
-import { AsyncWaiter, isPoll, park, parkAsync, parseWait, WaitList, type Parked, type WaitArg } from './linkable.js';
+import type { BlockOptions } from '../core/waiter.js';
+import { AsyncWaiter } from './async-waiter.js';
+import { parkInList, parkInListAsync } from './park-in-list.js';
+import { WaitList, type Parked } from './wait-list.js';
+import { isPoll, parseWait, type WaitArg } from './wait-options.js';
 
 const NONE: unique symbol = Symbol('none');
 const RESOLVED: Promise<void> = Promise.resolve();
+/** The options of the *Nowait methods: never park. */
+const POLL = { timeout: 0 };
+const QUEUE_FULL = (): never => {
+  throw new QueueFull();
+};
+const QUEUE_EMPTY = (): never => {
+  throw new QueueEmpty();
+};
 const OPEN = 0;
 const SHUT = 1;
 const IMMEDIATE = 2;
@@ -260,30 +272,16 @@ export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T> {
    * at that moment (the item is in the queue).
    */
   put(item: T, options?: WaitArg): void {
-    this._validateItem(item);
-    const opts = parseWait(options);
-    if (this.shut !== OPEN) throw new QueueShutDown();
-    if (this.offer(item)) return;
-    if (isPoll(opts)) throw new QueueFull();
-    this.peekers.wakeAll(item);
-    park(this.putters, item, this.names.put, opts, () => {
-      throw new QueueFull();
-    });
+    const opts = this.putNow(item, options);
+    if (opts !== NONE) parkInList(this.putters, item, this.names.put, opts, QUEUE_FULL);
   }
 
   /** The promise twin of put(); queues FIFO with blocked fibers. */
   putAsync(item: T, options?: WaitArg): Promise<void> {
     // Not an async function: the hot path skips a promise and its extra ticks.
     try {
-      this._validateItem(item);
-      const opts = parseWait(options);
-      if (this.shut !== OPEN) throw new QueueShutDown();
-      if (this.offer(item)) return RESOLVED;
-      if (isPoll(opts)) throw new QueueFull();
-      this.peekers.wakeAll(item);
-      return parkAsync(this.putters, item, opts, () => {
-        throw new QueueFull();
-      });
+      const opts = this.putNow(item, options);
+      return opts === NONE ? RESOLVED : parkInListAsync(this.putters, item, opts, QUEUE_FULL);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -291,9 +289,7 @@ export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T> {
 
   /** Removes and returns the next item without blocking; QueueEmpty or QueueShutDown if none. */
   getNowait(): T {
-    const item = this.poll();
-    if (item !== NONE) return item;
-    throw this.shut !== OPEN ? new QueueShutDown() : new QueueEmpty();
+    return this.getNow(POLL) as T;
   }
 
   /**
@@ -303,33 +299,17 @@ export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T> {
    */
   get(options?: WaitArg): T {
     const opts = parseWait(options);
-    const item = this.poll();
+    const item = this.getNow(opts);
     if (item !== NONE) return item;
-    if (this.shut !== OPEN) throw new QueueShutDown();
-    if (isPoll(opts)) throw new QueueEmpty();
-    return park(
-      this.getters,
-      undefined,
-      this.names.get,
-      opts,
-      () => {
-        throw new QueueEmpty();
-      },
-      (lost) => this.giveBack(lost),
-    );
+    return parkInList(this.getters, undefined, this.names.get, opts, QUEUE_EMPTY, (lost) => this.giveBack(lost));
   }
 
   /** The promise twin of get(); queues FIFO with blocked fibers. */
   getAsync(options?: WaitArg): Promise<T> {
     try {
       const opts = parseWait(options);
-      const item = this.poll();
-      if (item !== NONE) return Promise.resolve(item);
-      if (this.shut !== OPEN) throw new QueueShutDown();
-      if (isPoll(opts)) throw new QueueEmpty();
-      return parkAsync(this.getters, undefined, opts, () => {
-        throw new QueueEmpty();
-      });
+      const item = this.getNow(opts);
+      return item !== NONE ? Promise.resolve(item) : parkInListAsync(this.getters, undefined, opts, QUEUE_EMPTY);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -337,33 +317,53 @@ export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T> {
 
   /** The next item without removing it; QueueEmpty or QueueShutDown if none. */
   peekNowait(): T {
-    const item = this.peekItem();
-    if (item !== NONE) return item;
-    throw this.shut !== OPEN ? new QueueShutDown() : new QueueEmpty();
+    return this.peekNow(POLL) as T;
   }
 
   /** The next item without removing it, blocking while there is none (errors as get()). */
   peek(options?: WaitArg): T {
     const opts = parseWait(options);
-    const item = this.peekItem();
-    if (item !== NONE) return item;
-    if (this.shut !== OPEN) throw new QueueShutDown();
-    if (isPoll(opts)) throw new QueueEmpty();
-    return park(this.peekers, undefined, this.names.peek, opts, () => {
-      throw new QueueEmpty();
-    });
+    const item = this.peekNow(opts);
+    return item !== NONE ? item : parkInList(this.peekers, undefined, this.names.peek, opts, QUEUE_EMPTY);
   }
 
   /** The promise twin of peek(). */
   async peekAsync(options?: WaitArg): Promise<T> {
     const opts = parseWait(options);
+    const item = this.peekNow(opts);
+    return item !== NONE ? item : parkInListAsync(this.peekers, undefined, opts, QUEUE_EMPTY);
+  }
+
+  // The plan steps each blocking method and its promise twin share: do it now if it
+  // can be done (or throw why not), else tell the caller to park.
+
+  /** Stores or hands over item now (NONE), else the options to park with (peekers saw it). */
+  private putNow(item: T, options: WaitArg): BlockOptions | undefined | typeof NONE {
+    this._validateItem(item);
+    const opts = parseWait(options);
+    if (this.shut !== OPEN) throw new QueueShutDown();
+    if (this.offer(item)) return NONE;
+    if (isPoll(opts)) throw new QueueFull();
+    this.peekers.wakeAll(item);
+    return opts;
+  }
+
+  /** The next item taken now, or NONE when the caller must park. */
+  private getNow(opts: BlockOptions | undefined): T | typeof NONE {
+    const item = this.poll();
+    if (item !== NONE) return item;
+    if (this.shut !== OPEN) throw new QueueShutDown();
+    if (isPoll(opts)) throw new QueueEmpty();
+    return NONE;
+  }
+
+  /** The next item (left in place) now, or NONE when the caller must park. */
+  private peekNow(opts: BlockOptions | undefined): T | typeof NONE {
     const item = this.peekItem();
     if (item !== NONE) return item;
     if (this.shut !== OPEN) throw new QueueShutDown();
     if (isPoll(opts)) throw new QueueEmpty();
-    return parkAsync(this.peekers, undefined, opts, () => {
-      throw new QueueEmpty();
-    });
+    return NONE;
   }
 
   /**
@@ -636,7 +636,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     const opts = parseWait(options);
     if (this.unfinished === 0) return true;
     if (isPoll(opts)) return false;
-    return park(this.joiners, undefined, 'JoinableQueue.join()', opts, () => false);
+    return parkInList(this.joiners, undefined, 'JoinableQueue.join()', opts, () => false);
   }
 
   /** The promise twin of join(). */
@@ -644,7 +644,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     const opts = parseWait(options);
     if (this.unfinished === 0) return true;
     if (isPoll(opts)) return false;
-    return parkAsync(this.joiners, undefined, opts, () => false);
+    return parkInListAsync(this.joiners, undefined, opts, () => false);
   }
 
   protected override _accepted(): void {

@@ -7,18 +7,10 @@ import {
   validateFunction,
 } from '../core/errors.js';
 import { hub } from '../core/hub.js';
-import {
-  AsyncWaiter,
-  isPoll,
-  park,
-  parseWait,
-  WaitList,
-  type BlockOptions,
-  type Owner,
-  type Parked,
-  type WaitArg,
-  type WaitNode,
-} from './linkable.js';
+import type { BlockOptions } from '../core/waiter.js';
+import { parkInList, parkInListAsync } from './park-in-list.js';
+import { WaitList, type Owner, type Parked, type WaitNode } from './wait-list.js';
+import { isPoll, parseWait, type WaitArg } from './wait-options.js';
 
 /** What hold()/holdAsync() return: releases once, by release() or `using`. */
 export interface LockHandle extends Disposable {
@@ -71,7 +63,7 @@ export class Semaphore {
     const owner = hub.current;
     if (this._take(owner)) return true;
     if (isPoll(opts)) return false;
-    return park(this._waiters, owner, `${this.constructor.name}.acquire()`, opts, FALSE, () => this._free());
+    return parkInList(this._waiters, owner, `${this.constructor.name}.acquire()`, opts, FALSE, () => this._free());
   }
 
   /** The promise twin of acquire(), usable on the hub; queues FIFO with the fibers. */
@@ -79,9 +71,7 @@ export class Semaphore {
     const opts = parseWait(options);
     if (this._take(null)) return true;
     if (isPoll(opts)) return false;
-    const a = new AsyncWaiter<boolean>(opts, FALSE);
-    a.node = this._waiters.push(a as Parked<true>, null);
-    return a.promise;
+    return parkInListAsync(this._waiters, null, opts, FALSE);
   }
 
   /** Gives a permit back: to the first waiter if any, else to the counter. */
@@ -97,16 +87,14 @@ export class Semaphore {
   wait(options?: WaitArg): number {
     const opts = parseWait(options);
     if (this._counter > 0 || isPoll(opts)) return this._counter;
-    return park(this.watchers, undefined, `${this.constructor.name}.wait()`, opts, () => this._counter);
+    return parkInList(this.watchers, undefined, `${this.constructor.name}.wait()`, opts, () => this._counter);
   }
 
   /** The promise twin of wait(). */
   async waitAsync(options?: WaitArg): Promise<number> {
     const opts = parseWait(options);
     if (this._counter > 0 || isPoll(opts)) return this._counter;
-    const a = new AsyncWaiter<number>(opts, () => this._counter);
-    a.node = this.watchers.push(a, undefined);
-    return a.promise;
+    return parkInListAsync(this.watchers, undefined, opts, () => this._counter);
   }
 
   /**

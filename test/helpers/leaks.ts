@@ -22,9 +22,11 @@ export function checkLeaks(test: TestFn): void {
     fds = openFds();
   });
   test.afterEach.always(async (t) => {
-    // Let the hub run links, timers and closes that the test's last step queued.
-    for (let i = 0; i < 5 && (liveFibers() > 0 || openFds() > fds); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    // Let the hub run links, timers and closes that the test's last step queued
+    // (polled, so a loaded machine gets up to 5 s and an idle one waits not at all).
+    const deadline = Date.now() + 5000;
+    while ((liveFibers() > 0 || openFds() > fds) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
     const stats = runtimeStats();
     t.is(liveFibers(), 0, 'a fiber is still alive');

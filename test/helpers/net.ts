@@ -1,4 +1,4 @@
-// net.ts: socket fixtures for greenstack/net tests: connected pairs on 127.0.0.1, a free port, waiting for a condition.
+// net.ts: socket fixtures for greenstack/net tests: connected pairs on 127.0.0.1, closing servers, a free port, waiting for a condition.
 import * as net from 'node:net';
 import { once } from 'node:events';
 
@@ -33,6 +33,16 @@ export async function socketPair(options: { allowHalfOpen?: boolean } = {}): Pro
       server.destroy();
     },
   };
+}
+
+/** A node:net Server (http, tls and greenstack's included) or a StreamServer. */
+type AnyServer = net.Server | { readonly started: boolean; stop(options?: { timeout?: number }): void };
+
+/** Closes a server a test made, whatever the test did; for t.teardown (a no-op once closed). */
+export function closeServer(server: AnyServer): void {
+  if (server instanceof net.Server) {
+    if (server.listening) server.close();
+  } else if (server.started) server.stop({ timeout: 0 });
 }
 
 /** A port nothing listens on right now (bound, read, released). */

@@ -14,3 +14,9 @@ export async function settle(): Promise<void> {
     stable = liveFibers() === runtimeStats().suspended ? stable + 1 : 0;
   }
 }
+
+/** Resolves once no fiber is alive (bounded at 5 s): children a test left running have ended. */
+export async function fibersDone(): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (liveFibers() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+}
