@@ -80,5 +80,5 @@ for (const file of files) {
   });
 }
 for (const p of problems) console.error(p);
-console.log(`check-links: ${files.length} markdown files, ${problems.length} broken link(s)`);
+(problems.length === 0 ? console.log : console.error)(`check-links: ${files.length} markdown files, ${problems.length} broken link(s)`);
 process.exitCode = problems.length === 0 ? 0 : 1;
