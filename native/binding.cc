@@ -6,18 +6,18 @@
 #include <uv.h>
 #include <v8.h>
 
-#if defined(__linux__)
-#include <sched.h>
-#endif
-
 #include <cerrno>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
+#include "affinity.h"
 #include "carrier.h"
 #include "fast_backend.h"
+#include "limits.h"
+#include "thread_budget.h"
 
 namespace greenstack {
 namespace {
@@ -35,11 +35,6 @@ using v8::Object;
 using v8::ObjectTemplate;
 using v8::String;
 using v8::Value;
-
-// Below the JS stack limit V8 and Node still need native stack (builtins, ICU,
-// zlib, regexp). 4 KiB sufficed in the prototype and 2 KiB crashed; keep 64 KiB.
-constexpr size_t kStackHeadroom = 64 * 1024;
-constexpr size_t kMinStackSize = 128 * 1024;
 
 class Hub;
 
@@ -62,27 +57,27 @@ struct FiberRecord {
 class Hub {
  public:
   explicit Hub(Isolate* isolate)
-      : isolate_(isolate), pool_({&Hub::OnCarrierExit, this}) {}
+      : isolate_(isolate), switcher_(new CarrierPool(exit_hook(), &affinity_)) {}
 
   Isolate* isolate() const { return isolate_; }
-  CarrierPool& pool() { return pool_; }
-  // The backend fibers run on: pool_ unless the fast backend was selected.
+  // The backend fibers run on.
   Switcher& switcher() { return *switcher_; }
-  FastSwitcher* fast() const { return fast_.get(); }
+  Affinity& affinity() { return affinity_; }
+  ThreadBudget& budget() { return budget_; }
   std::string fast_details;
-  // Only while no fiber is alive (see SetBackend).
-  void UseBackend(FastSwitcher* fast) {
-    if (fast_) fast_->Shutdown();
-    if (fast != nullptr) pool_.Shutdown();  // idle carrier threads are of no more use
-    fast_.reset(fast);
-    switcher_ = fast != nullptr ? static_cast<Switcher*>(fast) : &pool_;
+  // Only while no fiber is alive (see SetBackend). null: carrier threads.
+  void UseBackend(Switcher* next) {
+    size_t max_idle = switcher_->max_idle();
+    switcher_->Shutdown();  // the old backend's idle strands are of no more use
+    switcher_.reset(next != nullptr ? next : new CarrierPool(exit_hook(), &affinity_));
+    switcher_->set_max_idle(max_idle);
   }
   Switcher::ThreadExitHook exit_hook() { return {&Hub::OnCarrierExit, this}; }
   FiberRecord* current() const { return current_; }
 
   Global<ObjectTemplate> handle_template;
   std::unordered_set<FiberRecord*> records;  // every record not yet freed
-  size_t default_stack_size = 1024 * 1024;
+  size_t default_stack_size = limits::kDefaultStackSize;
   size_t suspended = 0;
   bool closing = false;
 
@@ -110,7 +105,7 @@ class Hub {
       switcher_->SwitchToHub(f->carrier);
     }
     isolate_->Enter();
-    isolate_->SetStackLimit(f->carrier->stack_low() + kStackHeadroom);
+    isolate_->SetStackLimit(f->carrier->js_limit());
   }
 
   void FreeRecord(FiberRecord* f) {
@@ -125,9 +120,9 @@ class Hub {
   }
 
   Isolate* isolate_;
-  CarrierPool pool_;
-  std::unique_ptr<FastSwitcher> fast_;
-  Switcher* switcher_ = &pool_;
+  Affinity affinity_;      // before switcher_: carriers register with it
+  ThreadBudget budget_;
+  std::unique_ptr<Switcher> switcher_;
   FiberRecord* current_ = nullptr;
 };
 
@@ -172,7 +167,7 @@ void Discard(const FunctionCallbackInfo<Value>& info) {
 
 // releaseForeign() -> threads given back their original CPU mask
 void ReleaseForeign(const FunctionCallbackInfo<Value>& info) {
-  info.GetReturnValue().Set(HubOf(info)->pool().ReleaseForeign());
+  info.GetReturnValue().Set(HubOf(info)->affinity().ReleaseForeign());
 }
 
 // Runs on the carrier: the whole life of one fiber.
@@ -183,7 +178,7 @@ void RunFiber(void* arg, Strand* carrier) {
   {
     v8::Locker locker(isolate);
     isolate->Enter();
-    isolate->SetStackLimit(carrier->stack_low() + kStackHeadroom);
+    isolate->SetStackLimit(carrier->js_limit());
     {
       HandleScope scope(isolate);
       Local<Function> fn = f->fn.Get(isolate);
@@ -219,7 +214,10 @@ void NewFiber(const FunctionCallbackInfo<Value>& info) {
     double v = info[1].As<v8::Number>()->Value();
     if (v > 0) stack_size = static_cast<size_t>(v);
   }
-  if (stack_size < kMinStackSize) stack_size = kMinStackSize;
+  if (stack_size < limits::kMinStackSize) stack_size = limits::kMinStackSize;
+  if (stack_size > limits::kMaxStackSize) stack_size = limits::kMaxStackSize;
+  Switcher& switcher = hub->switcher();
+  hub->budget().Start(switcher.has_threads());
   Local<Context> context = isolate->GetCurrentContext();
   Local<Object> obj;
   if (!hub->handle_template.Get(isolate)->NewInstance(context).ToLocal(&obj)) return;
@@ -228,21 +226,14 @@ void NewFiber(const FunctionCallbackInfo<Value>& info) {
   f->stack_size = stack_size;
   // The carrier is taken now, so running out of threads is reported by the call
   // that creates the fiber, not later when it starts.
-  int rc = hub->switcher().Acquire(stack_size, RunFiber, f, &f->carrier);
+  int rc = switcher.Acquire(stack_size, RunFiber, f, &f->carrier);
   if (rc != 0) {
     delete f;
-    char message[320];
-    if (hub->fast() != nullptr) {
-      snprintf(message, sizeof(message),
-               "cannot map a stack for a fiber (%s: %s); memory or vm.max_map_count is exhausted",
-               uv_err_name(rc), uv_strerror(rc));
-      return ThrowCoded(isolate, "ERR_GREENSTACK_CARRIER_LIMIT", message);
-    }
-    snprintf(message, sizeof(message),
-             "cannot start a carrier thread for a fiber (%s: %s); the system's limit on "
-             "threads (ulimit -u, kernel.pid_max, kernel.threads-max, vm.max_map_count) "
-             "or memory is reached",
-             uv_err_name(rc), uv_strerror(rc));
+    // At the limit: what Node starts next (threadpool, inspector) gets the spare
+    // threads' slots, and the pool does not grow past what it has now.
+    if (switcher.has_threads() && hub->budget().ReleaseSpares()) switcher.set_max_alive(switcher.alive());
+    char message[400];
+    snprintf(message, sizeof(message), "%s (%s: %s)", switcher.limit_hint(), uv_err_name(rc), uv_strerror(rc));
     return ThrowCoded(isolate, "ERR_GREENSTACK_CARRIER_LIMIT", message);
   }
   f->fn.Reset(isolate, info[0].As<Function>());
@@ -336,61 +327,53 @@ void Stats(const FunctionCallbackInfo<Value>& info) {
   info.GetReturnValue().Set(out);
 }
 
-// configure(defaultStackSize, maxIdleCarriers)
+// configure(defaultStackSize, maxIdleCarriers): lowering maxIdleCarriers frees the surplus at once.
 void Configure(const FunctionCallbackInfo<Value>& info) {
   Hub* hub = HubOf(info);
   if (info.Length() > 0 && info[0]->IsNumber()) {
     double v = info[0].As<v8::Number>()->Value();
-    if (v >= static_cast<double>(kMinStackSize)) hub->default_stack_size = static_cast<size_t>(v);
+    if (v >= static_cast<double>(limits::kMinStackSize) && v <= static_cast<double>(limits::kMaxStackSize)) {
+      hub->default_stack_size = static_cast<size_t>(v);
+    }
   }
   if (info.Length() > 1 && info[1]->IsNumber()) {
     double v = info[1].As<v8::Number>()->Value();
-    if (v >= 0) {
-      hub->pool().set_max_idle(static_cast<size_t>(v));
-      if (hub->fast() != nullptr) hub->fast()->set_max_idle(static_cast<size_t>(v));
-    }
+    if (v >= 0) hub->switcher().set_max_idle(v < 1e9 ? static_cast<size_t>(v) : SIZE_MAX);
   }
 }
 
-void WarmupWork(uv_work_t*) {}
-void WarmupDone(uv_work_t*, int) {}
-
-// libuv starts its threadpool on first use, from the calling thread (inside
-// uv_queue_work). Start it from here, on a private loop drained before returning:
-// a request left on Node's loop kept a worker that ended at once from closing its
-// loop (abort in uv_loop_close), or completed onto the freed loop (segfault).
-void StartThreadpool() {
-  uv_loop_t loop;
-  if (uv_loop_init(&loop) != 0) return;
-  uv_work_t req;
-  if (uv_queue_work(&loop, &req, WarmupWork, WarmupDone) == 0) {
-    // The pool exists now; if the no-op has not been picked up, it need not run.
-    uv_cancel(reinterpret_cast<uv_req_t*>(&req));
-    uv_run(&loop, UV_RUN_DEFAULT);
-  }
-  uv_loop_close(&loop);
+// trimIdle(keep) -> how many idle carriers (or stacks) were freed
+void TrimIdle(const FunctionCallbackInfo<Value>& info) {
+  Hub* hub = HubOf(info);
+  double keep = info.Length() > 0 && info[0]->IsNumber() ? info[0].As<v8::Number>()->Value() : 0;
+  if (!(keep >= 0)) keep = 0;
+  size_t freed = hub->switcher().Trim(keep < 1e9 ? static_cast<size_t>(keep) : SIZE_MAX);
+  info.GetReturnValue().Set(static_cast<double>(freed));
 }
 
-// pin(on) -> the CPU pinned to, -1 when off, or -errno
+// pin(on, sibling) -> the CPU pinned to, -1 when off, or -errno. sibling >= 0: this
+// process's index among sibling processes (a cluster worker's), so siblings spread.
 void Pin(const FunctionCallbackInfo<Value>& info) {
   Hub* hub = HubOf(info);
   Isolate* isolate = info.GetIsolate();
   bool on = info.Length() > 0 && info[0]->BooleanValue(isolate);
-  int cpu = -1;
+  int sibling = info.Length() > 1 && info[1]->IsInt32() ? info[1].As<v8::Int32>()->Value() : -1;
+  Switcher& switcher = hub->switcher();
   // Coroutines share the hub's thread: nothing to hand off between CPUs.
-  if (hub->fast() != nullptr) on = false;
-#if defined(__linux__)
+  if (!switcher.has_threads()) on = false;
+  int cpu = -1;
   if (on) {
-    if (hub->pool().pinned_cpu() >= 0) return info.GetReturnValue().Set(hub->pool().pinned_cpu());
-    // Start libuv's threadpool now, so its threads keep the process's mask
+    if (hub->affinity().pinned_cpu() >= 0) return info.GetReturnValue().Set(hub->affinity().pinned_cpu());
+    // Threads started now (libuv's threadpool, the spares) keep the process's mask
     // instead of inheriting our pin.
-    StartThreadpool();
-    cpu = sched_getcpu();
-    if (cpu < 0) cpu = 0;
+    hub->budget().Start(true);
+    cpu = hub->affinity().ChooseCpu(sibling);
+    if (cpu < 0) return info.GetReturnValue().Set(-ENOSYS);
   }
-#endif
-  int rc = hub->pool().Pin(on ? cpu : -1);
-  info.GetReturnValue().Set(rc != 0 ? rc : hub->pool().pinned_cpu());
+  std::vector<pid_t> threads;
+  switcher.ThreadIds(&threads);
+  int rc = hub->affinity().Pin(cpu, threads);
+  info.GetReturnValue().Set(rc != 0 ? rc : hub->affinity().pinned_cpu());
 }
 
 void Cleanup(void* arg) {
@@ -417,7 +400,6 @@ void Cleanup(void* arg) {
   if (isolate->IsExecutionTerminating()) isolate->CancelTerminateExecution();
   while (!hub->records.empty()) hub->FreeRecord(*hub->records.begin());
   hub->switcher().Shutdown();
-  hub->pool().Shutdown();
   hub->handle_template.Reset();
   delete hub;
 }
@@ -454,7 +436,6 @@ void SetBackend(const FunctionCallbackInfo<Value>& info) {
   if (fast == nullptr) {
     return info.GetReturnValue().Set(String::NewFromUtf8(isolate, why.c_str()).ToLocalChecked());
   }
-  fast->set_max_idle(hub->pool().max_idle());
   hub->UseBackend(fast);
   info.GetReturnValue().Set(String::Empty(isolate));
 }
@@ -475,9 +456,7 @@ void BackendInfo(const FunctionCallbackInfo<Value>& info) {
 void FastCheck(const FunctionCallbackInfo<Value>& info) {
   Hub* hub = HubOf(info);
   Isolate* isolate = info.GetIsolate();
-  std::string why = hub->fast() == nullptr
-                        ? "the fast backend is not active"
-                        : hub->fast()->CheckCurrent(reinterpret_cast<uintptr_t>(isolate));
+  std::string why = hub->switcher().CheckCurrent(reinterpret_cast<uintptr_t>(isolate));
   info.GetReturnValue().Set(String::NewFromUtf8(isolate, why.c_str()).ToLocalChecked());
 }
 
@@ -496,6 +475,21 @@ void SetMethod(Isolate* isolate, Local<Context> context, Local<Object> target, c
   Local<String> key = String::NewFromUtf8(isolate, name).ToLocalChecked();
   fn->SetName(key);
   target->Set(context, key, fn).Check();
+}
+
+// binding.limits: the sizes of limits.h, so the JS side never repeats them.
+void SetLimits(Isolate* isolate, Local<Context> context, Local<Object> target) {
+  Local<Object> out = Object::New(isolate);
+  auto put = [&](const char* name, double value) {
+    out->Set(context, String::NewFromUtf8(isolate, name).ToLocalChecked(), v8::Number::New(isolate, value)).Check();
+  };
+  put("minStackSize", static_cast<double>(limits::kMinStackSize));
+  put("maxStackSize", static_cast<double>(limits::kMaxStackSize));
+  put("defaultStackSize", static_cast<double>(limits::kDefaultStackSize));
+  put("nativeReserve", static_cast<double>(limits::kNativeReserve));
+  put("defaultMaxIdle", static_cast<double>(limits::kDefaultMaxIdle));
+  put("idleReserve", static_cast<double>(limits::kIdleReserve));
+  target->Set(context, String::NewFromUtf8Literal(isolate, "limits"), out).Check();
 }
 
 }  // namespace
@@ -522,4 +516,6 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   SetMethod(isolate, context, exports, "backendInfo", BackendInfo, data);
   SetMethod(isolate, context, exports, "fastCheck", FastCheck, data);
   SetMethod(isolate, context, exports, "collectGarbage", CollectGarbage, data);
+  SetMethod(isolate, context, exports, "trimIdle", TrimIdle, data);
+  SetLimits(isolate, context, exports);
 }

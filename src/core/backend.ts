@@ -22,8 +22,7 @@ export interface BackendStatus {
 
 const NAMES: readonly BackendName[] = ['carrier', 'fast', 'auto'];
 const debug = debuglog('greenstack');
-// The smallest stack a fiber can have (binding.cc's kMinStackSize).
-const MIN_STACK = 128 * 1024;
+const MIN_STACK = binding.limits.minStackSize;
 
 let requested: BackendName = backendFromEnv();
 let status: BackendStatus | null = null;
@@ -199,7 +198,7 @@ function selfCheck(forceFailure: boolean): string {
       return 0;
     };
     const holders: FiberHandle[] = [];
-    for (let k = 0; k < count; k++) holders.push(spawn(() => void hold(k, k % 6), k % 2 === 0 ? MIN_STACK : 1024 * 1024));
+    for (let k = 0; k < count; k++) holders.push(spawn(() => void hold(k, k % 6), k % 2 === 0 ? MIN_STACK : binding.limits.defaultStackSize));
     for (const h of holders) must(!resume(h), 'a fiber did not suspend');
     const control: Array<WeakRef<object>> = [];
     for (let i = 0; i < 64; i++) control.push(new WeakRef({ garbage: i }));
@@ -217,7 +216,7 @@ function selfCheck(forceFailure: boolean): string {
     must(innerGc === '', innerGc || 'a GC on a fiber');
 
     // 3. Deep recursion ends in a RangeError on small and default stacks, then the fiber goes on.
-    for (const size of [MIN_STACK, 1024 * 1024]) {
+    for (const size of [MIN_STACK, binding.limits.defaultStackSize]) {
       let outcome = 'no error';
       let depth = 0;
       const deep = (n: number): number => {

@@ -81,8 +81,9 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
       if (typeof opts.stackSize !== 'number') {
         throw new InvalidArgTypeError('options.stackSize', 'of type number', opts.stackSize);
       }
-      if (!Number.isInteger(opts.stackSize) || opts.stackSize < 128 * 1024 || opts.stackSize > 1024 ** 3) {
-        throw new InvalidArgValueError('options.stackSize', 'must be an integer from 131072 to 1073741824', opts.stackSize);
+      const { minStackSize, maxStackSize } = binding.limits;
+      if (!Number.isInteger(opts.stackSize) || opts.stackSize < minStackSize || opts.stackSize > maxStackSize) {
+        throw new InvalidArgValueError('options.stackSize', `must be an integer from ${minStackSize} to ${maxStackSize}`, opts.stackSize);
       }
     }
     if (opts.args !== undefined && !Array.isArray(opts.args)) {

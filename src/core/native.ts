@@ -19,9 +19,16 @@ export interface NativeBinding {
   discard(handle: FiberHandle): void;
   /** [carriers alive, carriers idle, fibers suspended, fiber records]. */
   stats(): [number, number, number, number];
+  /** Lowering maxIdleCarriers frees the idle carriers (or stacks) beyond it at once. */
   configure(defaultStackSize?: number, maxIdleCarriers?: number): void;
-  /** Pins hub and carriers to the hub's current CPU (or undoes it); the CPU, -1, or -errno. */
-  pin(on: boolean): number;
+  /** Frees idle carriers (or coroutine stacks) beyond `keep`, least recently used first; how many. */
+  trimIdle(keep: number): number;
+  /**
+   * Pins hub and carriers to one CPU (or undoes it): the `sibling`-th CPU this process may use
+   * when it is one of several sibling processes (a cluster worker), else the hub's current CPU.
+   * Returns the CPU, -1, or -errno.
+   */
+  pin(on: boolean, sibling?: number): number;
   /** Gives threads that are not greenstack's but inherited the pin their original mask. */
   releaseForeign(): number;
 
@@ -37,6 +44,21 @@ export interface NativeBinding {
   fastCheck(): string;
   /** Full GC that also drops WeakRef targets kept for the current job (self-check only). */
   collectGarbage(): void;
+  /** Sizes defined once in native/limits.h. */
+  readonly limits: NativeLimits;
+}
+
+/** The native side's sizes (bytes) and counts. */
+export interface NativeLimits {
+  readonly minStackSize: number;
+  readonly maxStackSize: number;
+  readonly defaultStackSize: number;
+  /** Native stack below V8's JS stack limit, reserved per fiber and touched lazily. */
+  readonly nativeReserve: number;
+  /** Idle carriers kept after a burst (configure({ maxIdleCarriers }) default). */
+  readonly defaultMaxIdle: number;
+  /** Idle carriers kept once the pool has been idle for a while. */
+  readonly idleReserve: number;
 }
 
 const ROOT = path.join(__dirname, '..', '..');

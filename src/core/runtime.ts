@@ -34,8 +34,9 @@ export function configure(options: RuntimeOptions): void {
   if (opts.stackSize !== undefined) {
     const v = opts.stackSize;
     if (typeof v !== 'number') throw new InvalidArgTypeError('options.stackSize', 'of type number', v);
-    if (!Number.isInteger(v) || v < 128 * 1024 || v > 1024 ** 3) {
-      throw new InvalidArgValueError('options.stackSize', 'must be an integer from 131072 to 1073741824', v);
+    const { minStackSize, maxStackSize } = binding.limits;
+    if (!Number.isInteger(v) || v < minStackSize || v > maxStackSize) {
+      throw new InvalidArgValueError('options.stackSize', `must be an integer from ${minStackSize} to ${maxStackSize}`, v);
     }
   }
   if (opts.maxIdleCarriers !== undefined) {
