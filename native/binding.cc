@@ -342,6 +342,11 @@ void Configure(const FunctionCallbackInfo<Value>& info) {
   }
 }
 
+// idleLowWater() -> the fewest idle carriers (or stacks) at once since the last call
+void IdleLowWater(const FunctionCallbackInfo<Value>& info) {
+  info.GetReturnValue().Set(static_cast<double>(HubOf(info)->switcher().TakeIdleLowWater()));
+}
+
 // trimIdle(keep) -> how many idle carriers (or stacks) were freed
 void TrimIdle(const FunctionCallbackInfo<Value>& info) {
   Hub* hub = HubOf(info);
@@ -517,5 +522,6 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   SetMethod(isolate, context, exports, "fastCheck", FastCheck, data);
   SetMethod(isolate, context, exports, "collectGarbage", CollectGarbage, data);
   SetMethod(isolate, context, exports, "trimIdle", TrimIdle, data);
+  SetMethod(isolate, context, exports, "idleLowWater", IdleLowWater, data);
   SetLimits(isolate, context, exports);
 }

@@ -91,6 +91,13 @@ class Switcher {
   void set_max_alive(size_t n) { max_alive_ = n; }
   size_t alive() const { return alive_ - retired_.size(); }
   size_t idle() const { return idle_.size(); }
+  // The fewest strands that were idle at once since the last call: that many went
+  // unused all along (the JS side trims them after a quiet period).
+  size_t TakeIdleLowWater() {
+    size_t low = idle_low_ < idle_.size() ? idle_low_ : idle_.size();
+    idle_low_ = idle_.size();
+    return low;
+  }
 
  protected:
   // A new strand of this JS stack size, or null with *err set.
@@ -110,6 +117,7 @@ class Switcher {
   size_t alive_ = 0;
   size_t max_idle_ = limits::kDefaultMaxIdle;
   size_t max_alive_ = SIZE_MAX;
+  size_t idle_low_ = 0;
 };
 
 inline bool Switcher::Keep(Strand* s) {
@@ -139,6 +147,7 @@ inline int Switcher::Acquire(size_t stack_size, Task task, void* arg, Strand** o
     if (idle_[i]->stack_size_ == stack_size) {
       s = idle_[i];
       idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
+      if (idle_.size() < idle_low_) idle_low_ = idle_.size();
       break;
     }
   }

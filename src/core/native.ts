@@ -23,6 +23,8 @@ export interface NativeBinding {
   configure(defaultStackSize?: number, maxIdleCarriers?: number): void;
   /** Frees idle carriers (or coroutine stacks) beyond `keep`, least recently used first; how many. */
   trimIdle(keep: number): number;
+  /** The fewest idle carriers (or stacks) at once since the last call (so: unused all along). */
+  idleLowWater(): number;
   /**
    * Pins hub and carriers to one CPU (or undoes it): the `sibling`-th CPU this process may use
    * when it is one of several sibling processes (a cluster worker), else the hub's current CPU.

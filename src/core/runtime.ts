@@ -7,8 +7,16 @@ import { activeBackend, requestBackend, selectBackend, validateBackend, type Bac
 export interface RuntimeOptions {
   /** Default native stack size of a fiber, in bytes (default 1 MiB; min 128 KiB). */
   stackSize?: number;
-  /** Idle carrier threads kept for reuse (default 1024). */
+  /**
+   * Idle carrier threads kept for reuse after a burst (default 1024). Lowering it frees
+   * the surplus at once.
+   */
   maxIdleCarriers?: number;
+  /**
+   * Idle carriers (or fast-backend stacks) that stay unused this long, in ms, are freed
+   * down to a small reserve (32, or maxIdleCarriers if lower). Default 20000.
+   */
+  idleCarrierTimeout?: number;
   /**
    * Pin the hub and the carriers to one CPU (default true; env GREENSTACK_PIN=0
    * turns it off). A handoff between threads on one CPU costs ~5 us instead of ~50.
@@ -25,6 +33,8 @@ export interface RuntimeOptions {
 }
 
 let pinWanted = process.env.GREENSTACK_PIN !== '0' && process.env.GREENSTACK_PIN !== 'false';
+let idleTimeout = 20_000;
+let maxIdle = binding.limits.defaultMaxIdle;
 let started = false;
 let pinnedCpu = -1;
 
@@ -46,12 +56,24 @@ export function configure(options: RuntimeOptions): void {
       throw new InvalidArgValueError('options.maxIdleCarriers', 'must be a non-negative integer', v);
     }
   }
+  if (opts.idleCarrierTimeout !== undefined) {
+    const v = opts.idleCarrierTimeout;
+    if (typeof v !== 'number') throw new InvalidArgTypeError('options.idleCarrierTimeout', 'of type number', v);
+    if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) {
+      throw new InvalidArgValueError('options.idleCarrierTimeout', 'must be an integer from 1 to 2147483647', v);
+    }
+  }
   if (opts.pin !== undefined && typeof opts.pin !== 'boolean') {
     throw new InvalidArgTypeError('options.pin', 'of type boolean', opts.pin);
   }
   const backend = opts.backend !== undefined ? validateBackend(opts.backend) : undefined;
   if (backend !== undefined) requestBackend(backend);
   binding.configure(opts.stackSize as number | undefined, opts.maxIdleCarriers as number | undefined);
+  if (opts.maxIdleCarriers !== undefined) maxIdle = opts.maxIdleCarriers as number;
+  if (opts.idleCarrierTimeout !== undefined) {
+    idleTimeout = opts.idleCarrierTimeout as number;
+    if (started) watchIdle();
+  }
   if (backend !== undefined && started) applyPin();
   if (opts.pin !== undefined) {
     pinWanted = opts.pin;
@@ -69,6 +91,34 @@ export function ensureStarted(): void {
   setFlagsFromString('--no-wasm-code-gc');
   selectBackend();
   applyPin();
+  watchIdle();
+}
+
+// Carriers (or stacks) that stayed idle for a whole idleTimeout are freed down to
+// the reserve. A tick every quarter of it records the fewest idle at once; the
+// minimum over the last four ticks went unused all along.
+const QUARTERS = 4;
+let idleTimer: NodeJS.Timeout | undefined;
+let lowWaters: number[] = [];
+
+function watchIdle(): void {
+  if (idleTimer !== undefined) clearInterval(idleTimer);
+  lowWaters = [];
+  binding.idleLowWater();
+  idleTimer = setInterval(trimIdle, Math.max(1, Math.floor(idleTimeout / QUARTERS)));
+  idleTimer.unref();
+}
+
+function trimIdle(): void {
+  lowWaters.push(binding.idleLowWater());
+  if (lowWaters.length < QUARTERS) return;
+  if (lowWaters.length > QUARTERS) lowWaters.shift();
+  const unused = Math.min(...lowWaters);
+  const reserve = Math.min(binding.limits.idleReserve, maxIdle);
+  if (unused <= reserve) return;
+  const idle = binding.stats()[1];
+  binding.trimIdle(idle - (unused - reserve));
+  lowWaters = [];
 }
 
 function applyPin(): void {
