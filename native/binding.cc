@@ -76,6 +76,7 @@ class Hub {
   FiberRecord* current() const { return current_; }
 
   Global<ObjectTemplate> handle_template;
+  Global<Object> error_classes;  // greenstack's error classes by name (registerErrors)
   std::unordered_set<FiberRecord*> records;  // every record not yet freed
   size_t default_stack_size = limits::kDefaultStackSize;
   size_t suspended = 0;
@@ -126,19 +127,52 @@ class Hub {
   FiberRecord* current_ = nullptr;
 };
 
-void ThrowCoded(Isolate* isolate, const char* code, const char* message) {
+Hub* HubOf(const FunctionCallbackInfo<Value>& info) {
+  return static_cast<Hub*>(info.Data().As<External>()->Value());
+}
+
+Local<String> Str(Isolate* isolate, const char* text) {
+  return String::NewFromUtf8(isolate, text).ToLocalChecked();
+}
+
+// Throws `new <cls>(...args)` with the class the JS side registered (registerErrors),
+// so errors from here are instances of greenstack's own classes. Before that (a bare
+// require of the addon) a plain Error with the same code.
+void ThrowError(const FunctionCallbackInfo<Value>& info, const char* cls, const char* code,
+                std::initializer_list<Local<Value>> args) {
+  Isolate* isolate = info.GetIsolate();
+  Hub* hub = HubOf(info);
   Local<Context> context = isolate->GetCurrentContext();
-  Local<Value> error = v8::Exception::Error(
-      String::NewFromUtf8(isolate, message).ToLocalChecked());
-  error.As<Object>()
-      ->Set(context, String::NewFromUtf8Literal(isolate, "code"),
-            String::NewFromUtf8(isolate, code).ToLocalChecked())
-      .Check();
+  if (!hub->error_classes.IsEmpty()) {
+    Local<Value> ctor;
+    if (hub->error_classes.Get(isolate)->Get(context, Str(isolate, cls)).ToLocal(&ctor) && ctor->IsFunction()) {
+      std::vector<Local<Value>> argv(args);
+      Local<Object> error;
+      if (ctor.As<Function>()->NewInstance(context, static_cast<int>(argv.size()), argv.data()).ToLocal(&error)) {
+        isolate->ThrowException(error);
+      }
+      return;  // or the constructor threw
+    }
+  }
+  Local<Value> message = args.size() > 0 ? *args.begin() : Str(isolate, cls).As<Value>();
+  Local<Value> error = v8::Exception::Error(message->IsString() ? message.As<String>() : Str(isolate, cls));
+  error.As<Object>()->Set(context, Str(isolate, "code"), Str(isolate, code)).Check();
   isolate->ThrowException(error);
 }
 
-Hub* HubOf(const FunctionCallbackInfo<Value>& info) {
-  return static_cast<Hub*>(info.Data().As<External>()->Value());
+void ThrowSwitchError(const FunctionCallbackInfo<Value>& info, const char* message) {
+  ThrowError(info, "InvalidSwitchError", "ERR_GREENSTACK_INVALID_SWITCH", {Str(info.GetIsolate(), message)});
+}
+
+void ThrowArgType(const FunctionCallbackInfo<Value>& info, const char* name, const char* expected, Local<Value> actual) {
+  Isolate* isolate = info.GetIsolate();
+  ThrowError(info, "InvalidArgTypeError", "ERR_INVALID_ARG_TYPE", {Str(isolate, name), Str(isolate, expected), actual});
+}
+
+// registerErrors({ InvalidSwitchError, ... }): the classes native errors are made from.
+void RegisterErrors(const FunctionCallbackInfo<Value>& info) {
+  if (info.Length() < 1 || !info[0]->IsObject()) return ThrowArgType(info, "classes", "of type object", info[0]);
+  HubOf(info)->error_classes.Reset(info.GetIsolate(), info[0].As<Object>());
 }
 
 FiberRecord* Unwrap(const FunctionCallbackInfo<Value>& info, int index) {
@@ -207,7 +241,7 @@ void NewFiber(const FunctionCallbackInfo<Value>& info) {
   Hub* hub = HubOf(info);
   Isolate* isolate = info.GetIsolate();
   if (info.Length() < 1 || !info[0]->IsFunction()) {
-    return ThrowCoded(isolate, "ERR_INVALID_ARG_TYPE", "fn must be a function");
+    return ThrowArgType(info, "fn", "of type function", info.Length() < 1 ? v8::Undefined(isolate).As<Value>() : info[0]);
   }
   size_t stack_size = hub->default_stack_size;
   if (info.Length() > 1 && info[1]->IsNumber()) {
@@ -234,7 +268,7 @@ void NewFiber(const FunctionCallbackInfo<Value>& info) {
     if (switcher.has_threads() && hub->budget().ReleaseSpares()) switcher.set_max_alive(switcher.alive());
     char message[400];
     snprintf(message, sizeof(message), "%s (%s: %s)", switcher.limit_hint(), uv_err_name(rc), uv_strerror(rc));
-    return ThrowCoded(isolate, "ERR_GREENSTACK_CARRIER_LIMIT", message);
+    return ThrowError(info, "CarrierLimitError", "ERR_GREENSTACK_CARRIER_LIMIT", {Str(isolate, message)});
   }
   f->fn.Reset(isolate, info[0].As<Function>());
   obj->SetAlignedPointerInInternalField(0, f);
@@ -247,20 +281,20 @@ void Resume(const FunctionCallbackInfo<Value>& info) {
   Hub* hub = HubOf(info);
   Isolate* isolate = info.GetIsolate();
   FiberRecord* f = Unwrap(info, 0);
-  if (f == nullptr) return ThrowCoded(isolate, "ERR_INVALID_ARG_TYPE", "not a fiber handle");
+  if (f == nullptr) {
+    return ThrowArgType(info, "handle", "a fiber handle", info.Length() < 1 ? v8::Undefined(isolate).As<Value>() : info[0]);
+  }
   if (hub->current() != nullptr || hub->closing) {
-    return ThrowCoded(isolate, "ERR_GREENSTACK_INVALID_SWITCH",
-                      "only the hub can resume a fiber");
+    return ThrowSwitchError(info, "only the hub can resume a fiber");
   }
   if (f->state == FiberRecord::kNew) {
     if (f->carrier == nullptr) {
-      return ThrowCoded(isolate, "ERR_GREENSTACK_INVALID_SWITCH", "the fiber was discarded");
+      return ThrowSwitchError(info, "the fiber was discarded");
     }
   } else if (f->state == FiberRecord::kSuspended) {
     hub->suspended--;
   } else {
-    return ThrowCoded(isolate, "ERR_GREENSTACK_INVALID_SWITCH",
-                      "the fiber is running or has finished");
+    return ThrowSwitchError(info, "the fiber is running or has finished");
   }
   if (info.Length() > 1 && !info[1]->IsUndefined()) f->transfer.Reset(isolate, info[1]);
   f->transfer_throws = info.Length() > 2 && info[2]->BooleanValue(isolate);
@@ -291,8 +325,7 @@ void Suspend(const FunctionCallbackInfo<Value>& info) {
   Isolate* isolate = info.GetIsolate();
   FiberRecord* f = hub->current();
   if (f == nullptr || !hub->switcher().IsCurrent(f->carrier)) {
-    return ThrowCoded(isolate, "ERR_GREENSTACK_BLOCKING_IN_HUB",
-                      "suspend() called outside a fiber");
+    return ThrowError(info, "BlockingInHubError", "ERR_GREENSTACK_BLOCKING_IN_HUB", {Str(isolate, "suspend()")});
   }
   f->state = FiberRecord::kSuspended;
   hub->SwitchOut(f);
@@ -406,6 +439,7 @@ void Cleanup(void* arg) {
   while (!hub->records.empty()) hub->FreeRecord(*hub->records.begin());
   hub->switcher().Shutdown();
   hub->handle_template.Reset();
+  hub->error_classes.Reset();
   delete hub;
 }
 
@@ -417,20 +451,21 @@ void SetBackend(const FunctionCallbackInfo<Value>& info) {
   String::Utf8Value name(isolate, info[0]);
   std::string which = *name != nullptr ? *name : "";
   if (which != "carrier" && which != "fast") {
-    return ThrowCoded(isolate, "ERR_INVALID_ARG_VALUE", "backend must be 'carrier' or 'fast'");
+    return ThrowError(info, "InvalidArgValueError", "ERR_INVALID_ARG_VALUE",
+                      {Str(isolate, "name"), Str(isolate, "must be 'carrier' or 'fast'"), info[0]});
   }
   if (which == hub->switcher().name()) return info.GetReturnValue().Set(String::Empty(isolate));
   if (hub->current() != nullptr || hub->suspended != 0 || hub->closing ||
       hub->switcher().alive() != hub->switcher().idle()) {
-    return ThrowCoded(isolate, "ERR_GREENSTACK_BACKEND_IN_USE",
-                      "the backend can only change while no fiber is alive");
+    return ThrowError(info, "BackendInUseError", "ERR_GREENSTACK_BACKEND_IN_USE",
+                      {Str(isolate, "the backend can only change while no fiber is alive")});
   }
   if (which == "carrier") {
     hub->UseBackend(nullptr);
     return info.GetReturnValue().Set(String::Empty(isolate));
   }
   if (info.Length() < 2 || !info[1]->IsFunction()) {
-    return ThrowCoded(isolate, "ERR_INVALID_ARG_TYPE", "probe must be a function");
+    return ThrowArgType(info, "probe", "of type function", info.Length() < 2 ? v8::Undefined(isolate).As<Value>() : info[1]);
   }
   bool force = info.Length() > 2 && info[2]->BooleanValue(isolate);
   std::string why;
@@ -523,5 +558,6 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   SetMethod(isolate, context, exports, "collectGarbage", CollectGarbage, data);
   SetMethod(isolate, context, exports, "trimIdle", TrimIdle, data);
   SetMethod(isolate, context, exports, "idleLowWater", IdleLowWater, data);
+  SetMethod(isolate, context, exports, "registerErrors", RegisterErrors, data);
   SetLimits(isolate, context, exports);
 }

@@ -1,7 +1,7 @@
 // backend.ts: picks the fiber backend (carrier threads, or the fast user-space switch after its self-check) and reports why.
 import { performance } from 'node:perf_hooks';
 import { debuglog } from 'node:util';
-import { BackendInUseError, InvalidArgValueError } from './errors.js';
+import { InvalidArgValueError } from './errors.js';
 import { binding, type FiberHandle } from './native.js';
 
 /** `carrier`: one OS thread per fiber. `fast`: user-space stack switching (opt-in). `auto`: carrier for now. */
@@ -107,13 +107,9 @@ export function activeBackend(): 'carrier' | 'fast' {
   return typeof binding.backendInfo === 'function' && binding.backendInfo()[0] === 'fast' ? 'fast' : 'carrier';
 }
 
+// Throws BackendInUseError while fibers are alive.
 function setNative(name: 'carrier' | 'fast', forceFailure = false): string {
-  try {
-    return binding.setBackend(name, probe, forceFailure);
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_GREENSTACK_BACKEND_IN_USE') throw new BackendInUseError();
-    throw error;
-  }
+  return binding.setBackend(name, probe, forceFailure);
 }
 
 // Runs on the discovery's helper threads, under V8's lock, as a fiber body would:

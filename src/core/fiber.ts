@@ -1,6 +1,5 @@
 // fiber.ts: the Fiber (a green thread with its own native stack) and spawn/join/kill helpers.
 import {
-  CarrierLimitError,
   FiberExit,
   GreenstackError,
   InvalidArgTypeError,
@@ -101,14 +100,8 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
       throw new InvalidSwitchError(`${this} has already been started`);
     }
     ensureStarted();
-    try {
-      this._handle = binding.newFiber(this.entry, this.stackSize);
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ERR_GREENSTACK_CARRIER_LIMIT') {
-        throw new CarrierLimitError((err as Error).message);
-      }
-      throw err;
-    }
+    // Throws CarrierLimitError when no carrier can be had.
+    this._handle = binding.newFiber(this.entry, this.stackSize);
     this.state = SCHEDULED;
     live++;
     hub.start(this);

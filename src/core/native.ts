@@ -1,7 +1,15 @@
 // native.ts: loads the addon and types its surface exactly; nothing else touches it raw.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BindingError } from './errors.js';
+import {
+  BackendInUseError,
+  BindingError,
+  BlockingInHubError,
+  CarrierLimitError,
+  InvalidArgTypeError,
+  InvalidArgValueError,
+  InvalidSwitchError,
+} from './errors.js';
 
 /** Opaque handle of one native fiber record. */
 export interface FiberHandle {
@@ -46,6 +54,8 @@ export interface NativeBinding {
   fastCheck(): string;
   /** Full GC that also drops WeakRef targets kept for the current job (self-check only). */
   collectGarbage(): void;
+  /** The classes native errors are instances of (registered once, at load). */
+  registerErrors(classes: Record<string, new (...args: never[]) => Error>): void;
   /** Sizes defined once in native/limits.h. */
   readonly limits: NativeLimits;
 }
@@ -189,3 +199,12 @@ function load(): NativeBinding {
 }
 
 export const binding: NativeBinding = load();
+// Native code throws instances of these (as better-sqlite3 hands SqliteError to its addon).
+binding.registerErrors({
+  BackendInUseError,
+  BlockingInHubError,
+  CarrierLimitError,
+  InvalidArgTypeError,
+  InvalidArgValueError,
+  InvalidSwitchError,
+});
