@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { debuglog } from 'node:util';
 import { InvalidArgValueError } from './errors.js';
-import { binding, type FiberHandle } from './native.js';
+import { binding, sharedState, type FiberHandle } from './native.js';
 
 /** `carrier`: one OS thread per fiber. `fast`: user-space stack switching (opt-in). `auto`: carrier for now. */
 export type BackendName = 'carrier' | 'fast' | 'auto';
@@ -24,8 +24,8 @@ const NAMES: readonly BackendName[] = ['carrier', 'fast', 'auto'];
 const debug = debuglog('greenstack');
 const MIN_STACK = binding.limits.minStackSize;
 
-let requested: BackendName = backendFromEnv();
-let status: BackendStatus | null = null;
+// Shared with every other copy of greenstack in this isolate (native.ts).
+const sel = sharedState('backend', () => ({ requested: backendFromEnv(), status: null as BackendStatus | null }));
 
 function backendFromEnv(): BackendName {
   const v = process.env.GREENSTACK_BACKEND;
@@ -50,38 +50,38 @@ export function validateBackend(value: unknown): BackendName {
  * which is only possible while no fiber is alive (BackendInUseError otherwise).
  */
 export function requestBackend(name: BackendName): BackendStatus {
-  const previous = requested;
-  requested = name;
+  const previous = sel.requested;
+  sel.requested = name;
   try {
     return selectBackend();
   } catch (error) {
-    requested = previous;
+    sel.requested = previous;
     throw error;
   }
 }
 
 /** The backend now in use, selecting it first if no fiber has started yet. */
 export function backendStatus(): BackendStatus {
-  return status ?? selectBackend();
+  return sel.status ?? selectBackend();
 }
 
 /** Makes the requested backend the active one; runs the fast self-check when asked for fast. */
 export function selectBackend(): BackendStatus {
-  const want = requested === 'fast' ? 'fast' : 'carrier';
-  if (status !== null && status.requested === requested && (status.active === want || status.reason !== '')) {
-    return status;
+  const want = sel.requested === 'fast' ? 'fast' : 'carrier';
+  if (sel.status !== null && sel.status.requested === sel.requested && (sel.status.active === want || sel.status.reason !== '')) {
+    return sel.status;
   }
   if (want === 'carrier') {
     if (activeBackend() !== 'carrier') setNative('carrier');
-    status = { requested, active: 'carrier', reason: '', details: '', checkMs: 0 };
-    return status;
+    sel.status = { requested: sel.requested, active: 'carrier', reason: '', details: '', checkMs: 0 };
+    return sel.status;
   }
   if (typeof binding.setBackend !== 'function') {
     // A prebuilt or stale addon from before the fast backend existed.
     const reason = 'this build of the native addon has no fast backend (rebuild it)';
     debug('backend: fast is unavailable, using carrier threads: %s', reason);
-    status = { requested, active: 'carrier', reason, details: '', checkMs: 0 };
-    return status;
+    sel.status = { requested: sel.requested, active: 'carrier', reason, details: '', checkMs: 0 };
+    return sel.status;
   }
   const t0 = performance.now();
   const forced = process.env.GREENSTACK_TEST_FAST_FAIL;
@@ -94,12 +94,12 @@ export function selectBackend(): BackendStatus {
   const checkMs = performance.now() - t0;
   if (reason === '') {
     debug('backend: fast (self-check passed in %s ms; %s)', checkMs.toFixed(1), details);
-    status = { requested, active: 'fast', reason: '', details, checkMs };
+    sel.status = { requested: sel.requested, active: 'fast', reason: '', details, checkMs };
   } else {
     debug('backend: fast is unavailable, using carrier threads: %s', reason);
-    status = { requested, active: 'carrier', reason, details, checkMs };
+    sel.status = { requested: sel.requested, active: 'carrier', reason, details, checkMs };
   }
-  return status;
+  return sel.status;
 }
 
 /** What the native side runs fibers on now. */

@@ -228,6 +228,16 @@ export class LoopExit extends GreenstackError {
   }
 }
 
+/**
+ * A second copy of greenstack was loaded into an isolate that already runs an
+ * incompatible one (two versions installed side by side): one hub per isolate.
+ */
+export class IncompatibleCopyError extends GreenstackError {
+  constructor(message: string) {
+    super('ERR_GREENSTACK_INCOMPATIBLE_COPY', message);
+  }
+}
+
 /** The native addon could not be loaded. */
 export class BindingError extends GreenstackError {
   constructor(message: string, cause?: unknown) {

@@ -11,7 +11,7 @@ import {
   validateOptions,
 } from './errors.js';
 import { hub, Switchable } from './hub.js';
-import { binding } from './native.js';
+import { binding, sharedState } from './native.js';
 import { ensureStarted } from './runtime.js';
 import { Waiter, type BlockOptions } from './waiter.js';
 
@@ -38,12 +38,12 @@ const SCHEDULED = 1;
 const RUNNING = 2;
 const DEAD = 3;
 
-let nextId = 1;
-let live = 0;
+// Shared with every other copy of greenstack in this isolate (native.ts), like the hub.
+const counts = sharedState('fibers', () => ({ nextId: 1, live: 0 }));
 
 /** Number of fibers started and not yet dead (for leak checks). */
 export function liveFibers(): number {
-  return live;
+  return counts.live;
 }
 
 /**
@@ -51,7 +51,7 @@ export function liveFibers(): number {
  * It is thenable: `await fiber` gives its value or rejects with its error.
  */
 export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
-  readonly id = nextId++;
+  readonly id = counts.nextId++;
   name: string;
 
   private fn: (AnyFn<T>) | null;
@@ -103,7 +103,7 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
     // Throws CarrierLimitError when no carrier can be had.
     this._handle = binding.newFiber(this.entry, this.stackSize);
     this.state = SCHEDULED;
-    live++;
+    counts.live++;
     hub.start(this);
     return this;
   }
@@ -208,7 +208,7 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
       hub.unschedule(this);
       binding.discard(this._handle!);
       this._handle = null;
-      live--;
+      counts.live--;
       this.finish(reason, !(reason instanceof FiberExit));
       return;
     }
@@ -288,7 +288,7 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
       result = err;
       failed = !(err instanceof FiberExit);
     }
-    live--;
+    counts.live--;
     this.finish(result, failed);
   };
 

@@ -5,6 +5,7 @@ import {
   BackendInUseError,
   BindingError,
   BlockingInHubError,
+  IncompatibleCopyError,
   CarrierLimitError,
   InvalidArgTypeError,
   InvalidArgValueError,
@@ -198,13 +199,59 @@ function load(): NativeBinding {
   throw new BindingError(lines.join('\n'));
 }
 
-export const binding: NativeBinding = load();
-// Native code throws instances of these (as better-sqlite3 hands SqliteError to its addon).
-binding.registerErrors({
-  BackendInUseError,
-  BlockingInHubError,
-  CarrierLimitError,
-  InvalidArgTypeError,
-  InvalidArgValueError,
-  InvalidSwitchError,
-});
+// One hub per isolate, however many copies of greenstack are loaded (npm installs
+// a dependency's pinned version side by side). The first copy to load publishes its
+// addon and scheduler state on the global object; a later copy with the same
+// protocol uses them, so a fiber of one copy may block in another copy's calls.
+// Bump PROTOCOL whenever what is shared (the binding's surface, the Hub and
+// Switchable fields, the state objects) changes incompatibly.
+const PROTOCOL = 1;
+const COPIES = Symbol.for('greenstack.copies');
+const SHARED = Symbol.for(`greenstack.hub.v${PROTOCOL}`);
+
+interface Shared {
+  readonly binding: NativeBinding;
+  /** The package directory of the copy that loaded the addon. */
+  readonly root: string;
+  readonly state: Map<string, unknown>;
+}
+
+function attach(): Shared {
+  const global = globalThis as unknown as Record<symbol, unknown>;
+  const first = global[COPIES] as { protocol: number; root: string } | undefined;
+  if (first !== undefined && first.protocol !== PROTOCOL) {
+    throw new IncompatibleCopyError(
+      `two incompatible copies of greenstack are loaded in one process: ${first.root} (protocol ${first.protocol}) ` +
+        `was loaded first, then ${ROOT} (protocol ${PROTOCOL}); they cannot share one hub. ` +
+        'Make every dependency use one compatible greenstack version (npm dedupe, or overrides in package.json).',
+    );
+  }
+  const existing = global[SHARED] as Shared | undefined;
+  if (existing !== undefined) return existing;
+  const shared: Shared = { binding: load(), root: ROOT, state: new Map() };
+  // Native code throws instances of these (as better-sqlite3 hands SqliteError to its addon).
+  shared.binding.registerErrors({
+    BackendInUseError,
+    BlockingInHubError,
+    CarrierLimitError,
+    InvalidArgTypeError,
+    InvalidArgValueError,
+    InvalidSwitchError,
+  });
+  Object.defineProperty(globalThis, SHARED, { value: shared });
+  Object.defineProperty(globalThis, COPIES, { value: Object.freeze({ protocol: PROTOCOL, root: ROOT }) });
+  return shared;
+}
+
+const shared = attach();
+
+export const binding: NativeBinding = shared.binding;
+
+/**
+ * State every copy of greenstack in this isolate shares (the hub, runtime settings):
+ * the first copy's, made by `make` the first time `name` is asked for.
+ */
+export function sharedState<T>(name: string, make: () => T): T {
+  if (!shared.state.has(name)) shared.state.set(name, make());
+  return shared.state.get(name) as T;
+}

@@ -1,7 +1,7 @@
 // runtime.ts: process-level settings of the fiber runtime (stack size, pool, CPU pin) and its stats.
 import { InvalidArgTypeError, InvalidArgValueError, validateOptions } from './errors.js';
 import { setFlagsFromString } from 'node:v8';
-import { binding } from './native.js';
+import { binding, sharedState } from './native.js';
 import { activeBackend, requestBackend, selectBackend, validateBackend, type BackendName } from './backend.js';
 
 export interface RuntimeOptions {
@@ -32,11 +32,17 @@ export interface RuntimeOptions {
   backend?: BackendName;
 }
 
-let pinWanted = process.env.GREENSTACK_PIN !== '0' && process.env.GREENSTACK_PIN !== 'false';
-let idleTimeout = 20_000;
-let maxIdle = binding.limits.defaultMaxIdle;
-let started = false;
-let pinnedCpu = -1;
+// Shared with every other copy of greenstack in this isolate (native.ts), like the hub.
+const rt = sharedState('runtime', () => ({
+  pinWanted: process.env.GREENSTACK_PIN !== '0' && process.env.GREENSTACK_PIN !== 'false',
+  idleTimeout: 20_000,
+  maxIdle: binding.limits.defaultMaxIdle,
+  started: false,
+  pinnedCpu: -1,
+  idleTimer: undefined as NodeJS.Timeout | undefined,
+  lowWaters: [] as number[],
+  watchingWorkers: false,
+}));
 
 /** Changes runtime settings; pin can be turned on or off at any time. */
 export function configure(options: RuntimeOptions): void {
@@ -69,22 +75,22 @@ export function configure(options: RuntimeOptions): void {
   const backend = opts.backend !== undefined ? validateBackend(opts.backend) : undefined;
   if (backend !== undefined) requestBackend(backend);
   binding.configure(opts.stackSize as number | undefined, opts.maxIdleCarriers as number | undefined);
-  if (opts.maxIdleCarriers !== undefined) maxIdle = opts.maxIdleCarriers as number;
+  if (opts.maxIdleCarriers !== undefined) rt.maxIdle = opts.maxIdleCarriers as number;
   if (opts.idleCarrierTimeout !== undefined) {
-    idleTimeout = opts.idleCarrierTimeout as number;
-    if (started) watchIdle();
+    rt.idleTimeout = opts.idleCarrierTimeout as number;
+    if (rt.started) watchIdle();
   }
-  if (backend !== undefined && started) applyPin();
+  if (backend !== undefined && rt.started) applyPin();
   if (opts.pin !== undefined) {
-    pinWanted = opts.pin;
-    if (started) applyPin();
+    rt.pinWanted = opts.pin;
+    if (rt.started) applyPin();
   }
 }
 
 /** Called before the first fiber starts: applies the CPU pin. */
 export function ensureStarted(): void {
-  if (started) return;
-  started = true;
+  if (rt.started) return;
+  rt.started = true;
   // V8 aborts ("archived threads in combination with wasm not supported") when it
   // collects WebAssembly code while a thread is archived, which is what a suspended
   // fiber is; undici (fetch) runs WebAssembly. Keep wasm code alive instead.
@@ -98,45 +104,54 @@ export function ensureStarted(): void {
 // the reserve. A tick every quarter of it records the fewest idle at once; the
 // minimum over the last four ticks went unused all along.
 const QUARTERS = 4;
-let idleTimer: NodeJS.Timeout | undefined;
-let lowWaters: number[] = [];
 
 function watchIdle(): void {
-  if (idleTimer !== undefined) clearInterval(idleTimer);
-  lowWaters = [];
+  if (rt.idleTimer !== undefined) clearInterval(rt.idleTimer);
+  rt.lowWaters = [];
   binding.idleLowWater();
-  idleTimer = setInterval(trimIdle, Math.max(1, Math.floor(idleTimeout / QUARTERS)));
-  idleTimer.unref();
+  rt.idleTimer = setInterval(trimIdle, Math.max(1, Math.floor(rt.idleTimeout / QUARTERS)));
+  rt.idleTimer.unref();
 }
 
 function trimIdle(): void {
-  lowWaters.push(binding.idleLowWater());
-  if (lowWaters.length < QUARTERS) return;
-  if (lowWaters.length > QUARTERS) lowWaters.shift();
-  const unused = Math.min(...lowWaters);
-  const reserve = Math.min(binding.limits.idleReserve, maxIdle);
+  rt.lowWaters.push(binding.idleLowWater());
+  if (rt.lowWaters.length < QUARTERS) return;
+  if (rt.lowWaters.length > QUARTERS) rt.lowWaters.shift();
+  const unused = Math.min(...rt.lowWaters);
+  const reserve = Math.min(binding.limits.idleReserve, rt.maxIdle);
   if (unused <= reserve) return;
   const idle = binding.stats()[1];
   binding.trimIdle(idle - (unused - reserve));
-  lowWaters = [];
+  rt.lowWaters = [];
 }
 
 function applyPin(): void {
-  const rc = binding.pin(pinWanted);
-  pinnedCpu = rc >= 0 ? rc : -1;
-  if (pinnedCpu >= 0) keepWorkersUnpinned();
+  const rc = binding.pin(rt.pinWanted, siblingIndex());
+  rt.pinnedCpu = rc >= 0 ? rc : -1;
+  if (rt.pinnedCpu >= 0) keepWorkersUnpinned();
 }
 
-let watchingWorkers = false;
+// Sibling processes pin to different CPUs: a cluster worker (ids count from 1 in
+// the order the primary forks them) takes the (id-1)-th CPU it may use, so 2
+// workers on 2 CPUs never share one. Other processes pin to the CPU they are on.
+function siblingIndex(): number {
+  // A cluster worker has loaded node:cluster during bootstrap; other processes need
+  // not pay for loading it (~5 ms).
+  const loaded = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList;
+  if (loaded !== undefined && !loaded.includes('NativeModule cluster')) return -1;
+  const cluster = require('node:cluster') as { isPrimary: boolean; worker?: { id: number } };
+  const id = cluster.isPrimary ? undefined : cluster.worker?.id;
+  return typeof id === 'number' && id >= 1 ? id - 1 : -1;
+}
 
 // A Worker's thread is created by the hub thread and inherits its pin. Node emits
 // 'worker' on process just after creating one, however Worker was imported: give
 // every thread that is not greenstack's but carries our pin its original mask back.
 function keepWorkersUnpinned(): void {
-  if (watchingWorkers) return;
-  watchingWorkers = true;
+  if (rt.watchingWorkers) return;
+  rt.watchingWorkers = true;
   process.on('worker', () => {
-    if (pinnedCpu >= 0) binding.releaseForeign();
+    if (rt.pinnedCpu >= 0) binding.releaseForeign();
   });
 }
 
@@ -157,5 +172,5 @@ export interface RuntimeStats {
 
 export function runtimeStats(): RuntimeStats {
   const [carriers, idleCarriers, suspended, records] = binding.stats();
-  return { carriers, idleCarriers, suspended, records, pinnedCpu, backend: activeBackend() };
+  return { carriers, idleCarriers, suspended, records, pinnedCpu: rt.pinnedCpu, backend: activeBackend() };
 }
