@@ -33,6 +33,7 @@ test('a fiber of one copy blocks in the other copy\'s calls, and back', (t) => {
   t.is(out.innerValue, 'from B');
   t.true(out.eventSet);
   t.true(out.sameStats);
+  t.deepEqual(out.nativeError, { a: true, b: true, notOther: true });
   t.is(out.outerValue, 'from A');
 });
 
