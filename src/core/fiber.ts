@@ -12,7 +12,7 @@ import {
 } from './errors.js';
 import { hub, Switchable } from './hub.js';
 import { binding, sharedState } from './native.js';
-import { ensureStarted } from './runtime.js';
+import { ensureStarted, fiberEnded } from './runtime.js';
 import { Waiter, type BlockOptions } from './waiter.js';
 
 export interface FiberOptions {
@@ -40,6 +40,8 @@ const DEAD = 3;
 
 // Shared with every other copy of greenstack in this isolate (native.ts), like the hub.
 const counts = sharedState('fibers', () => ({ nextId: 1, live: 0 }));
+// Below this many live fibers, an ending fiber has the runtime look for idle carriers to free.
+const IDLE_CHECK_BELOW = 32;
 
 /** Number of fibers started and not yet dead (for leak checks). */
 export function liveFibers(): number {
@@ -209,6 +211,7 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
       binding.discard(this._handle!);
       this._handle = null;
       counts.live--;
+      if (counts.live <= IDLE_CHECK_BELOW) fiberEnded();
       this.finish(reason, !(reason instanceof FiberExit));
       return;
     }
@@ -289,6 +292,7 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
       failed = !(err instanceof FiberExit);
     }
     counts.live--;
+    if (counts.live <= IDLE_CHECK_BELOW) fiberEnded();
     this.finish(result, failed);
   };
 
