@@ -6,19 +6,19 @@
 #include <uv.h>
 #include <v8.h>
 
-#if defined(__linux__)
-#include <sched.h>
-#endif
-
 #include <cerrno>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
+#include "affinity.h"
 #include "carrier.h"
 #include "fast_backend.h"
 #include "monitor_v8.h"  // observability (issue 13): the blocking watchdog
+#include "limits.h"
+#include "thread_budget.h"
 
 namespace greenstack {
 namespace {
@@ -36,11 +36,6 @@ using v8::Object;
 using v8::ObjectTemplate;
 using v8::String;
 using v8::Value;
-
-// Below the JS stack limit V8 and Node still need native stack (builtins, ICU,
-// zlib, regexp). 4 KiB sufficed in the prototype and 2 KiB crashed; keep 64 KiB.
-constexpr size_t kStackHeadroom = 64 * 1024;
-constexpr size_t kMinStackSize = 128 * 1024;
 
 class Hub;
 
@@ -63,27 +58,28 @@ struct FiberRecord {
 class Hub {
  public:
   explicit Hub(Isolate* isolate)
-      : isolate_(isolate), pool_({&Hub::OnCarrierExit, this}) {}
+      : isolate_(isolate), switcher_(new CarrierPool(exit_hook(), &affinity_)) {}
 
   Isolate* isolate() const { return isolate_; }
-  CarrierPool& pool() { return pool_; }
-  // The backend fibers run on: pool_ unless the fast backend was selected.
+  // The backend fibers run on.
   Switcher& switcher() { return *switcher_; }
-  FastSwitcher* fast() const { return fast_.get(); }
+  Affinity& affinity() { return affinity_; }
+  ThreadBudget& budget() { return budget_; }
   std::string fast_details;
-  // Only while no fiber is alive (see SetBackend).
-  void UseBackend(FastSwitcher* fast) {
-    if (fast_) fast_->Shutdown();
-    if (fast != nullptr) pool_.Shutdown();  // idle carrier threads are of no more use
-    fast_.reset(fast);
-    switcher_ = fast != nullptr ? static_cast<Switcher*>(fast) : &pool_;
+  // Only while no fiber is alive (see SetBackend). null: carrier threads.
+  void UseBackend(Switcher* next) {
+    size_t max_idle = switcher_->max_idle();
+    switcher_->Shutdown();  // the old backend's idle strands are of no more use
+    switcher_.reset(next != nullptr ? next : new CarrierPool(exit_hook(), &affinity_));
+    switcher_->set_max_idle(max_idle);
   }
   Switcher::ThreadExitHook exit_hook() { return {&Hub::OnCarrierExit, this}; }
   FiberRecord* current() const { return current_; }
 
   Global<ObjectTemplate> handle_template;
+  Global<Object> error_classes;  // greenstack's error classes by name (registerErrors)
   std::unordered_set<FiberRecord*> records;  // every record not yet freed
-  size_t default_stack_size = 1024 * 1024;
+  size_t default_stack_size = limits::kDefaultStackSize;
   size_t suspended = 0;
   bool closing = false;
 
@@ -111,7 +107,7 @@ class Hub {
       switcher_->SwitchToHub(f->carrier);
     }
     isolate_->Enter();
-    isolate_->SetStackLimit(f->carrier->stack_low() + kStackHeadroom);
+    isolate_->SetStackLimit(f->carrier->js_limit());
   }
 
   void FreeRecord(FiberRecord* f) {
@@ -126,25 +122,58 @@ class Hub {
   }
 
   Isolate* isolate_;
-  CarrierPool pool_;
-  std::unique_ptr<FastSwitcher> fast_;
-  Switcher* switcher_ = &pool_;
+  Affinity affinity_;      // before switcher_: carriers register with it
+  ThreadBudget budget_;
+  std::unique_ptr<Switcher> switcher_;
   FiberRecord* current_ = nullptr;
 };
 
-void ThrowCoded(Isolate* isolate, const char* code, const char* message) {
+Hub* HubOf(const FunctionCallbackInfo<Value>& info) {
+  return static_cast<Hub*>(info.Data().As<External>()->Value());
+}
+
+Local<String> Str(Isolate* isolate, const char* text) {
+  return String::NewFromUtf8(isolate, text).ToLocalChecked();
+}
+
+// Throws `new <cls>(...args)` with the class the JS side registered (registerErrors),
+// so errors from here are instances of greenstack's own classes. Before that (a bare
+// require of the addon) a plain Error with the same code.
+void ThrowError(const FunctionCallbackInfo<Value>& info, const char* cls, const char* code,
+                std::initializer_list<Local<Value>> args) {
+  Isolate* isolate = info.GetIsolate();
+  Hub* hub = HubOf(info);
   Local<Context> context = isolate->GetCurrentContext();
-  Local<Value> error = v8::Exception::Error(
-      String::NewFromUtf8(isolate, message).ToLocalChecked());
-  error.As<Object>()
-      ->Set(context, String::NewFromUtf8Literal(isolate, "code"),
-            String::NewFromUtf8(isolate, code).ToLocalChecked())
-      .Check();
+  if (!hub->error_classes.IsEmpty()) {
+    Local<Value> ctor;
+    if (hub->error_classes.Get(isolate)->Get(context, Str(isolate, cls)).ToLocal(&ctor) && ctor->IsFunction()) {
+      std::vector<Local<Value>> argv(args);
+      Local<Object> error;
+      if (ctor.As<Function>()->NewInstance(context, static_cast<int>(argv.size()), argv.data()).ToLocal(&error)) {
+        isolate->ThrowException(error);
+      }
+      return;  // or the constructor threw
+    }
+  }
+  Local<Value> message = args.size() > 0 ? *args.begin() : Str(isolate, cls).As<Value>();
+  Local<Value> error = v8::Exception::Error(message->IsString() ? message.As<String>() : Str(isolate, cls));
+  error.As<Object>()->Set(context, Str(isolate, "code"), Str(isolate, code)).Check();
   isolate->ThrowException(error);
 }
 
-Hub* HubOf(const FunctionCallbackInfo<Value>& info) {
-  return static_cast<Hub*>(info.Data().As<External>()->Value());
+void ThrowSwitchError(const FunctionCallbackInfo<Value>& info, const char* message) {
+  ThrowError(info, "InvalidSwitchError", "ERR_GREENSTACK_INVALID_SWITCH", {Str(info.GetIsolate(), message)});
+}
+
+void ThrowArgType(const FunctionCallbackInfo<Value>& info, const char* name, const char* expected, Local<Value> actual) {
+  Isolate* isolate = info.GetIsolate();
+  ThrowError(info, "InvalidArgTypeError", "ERR_INVALID_ARG_TYPE", {Str(isolate, name), Str(isolate, expected), actual});
+}
+
+// registerErrors({ InvalidSwitchError, ... }): the classes native errors are made from.
+void RegisterErrors(const FunctionCallbackInfo<Value>& info) {
+  if (info.Length() < 1 || !info[0]->IsObject()) return ThrowArgType(info, "classes", "of type object", info[0]);
+  HubOf(info)->error_classes.Reset(info.GetIsolate(), info[0].As<Object>());
 }
 
 FiberRecord* Unwrap(const FunctionCallbackInfo<Value>& info, int index) {
@@ -173,7 +202,7 @@ void Discard(const FunctionCallbackInfo<Value>& info) {
 
 // releaseForeign() -> threads given back their original CPU mask
 void ReleaseForeign(const FunctionCallbackInfo<Value>& info) {
-  info.GetReturnValue().Set(HubOf(info)->pool().ReleaseForeign());
+  info.GetReturnValue().Set(HubOf(info)->affinity().ReleaseForeign());
 }
 
 // Runs on the carrier: the whole life of one fiber.
@@ -184,7 +213,7 @@ void RunFiber(void* arg, Strand* carrier) {
   {
     v8::Locker locker(isolate);
     isolate->Enter();
-    isolate->SetStackLimit(carrier->stack_low() + kStackHeadroom);
+    isolate->SetStackLimit(carrier->js_limit());
     {
       HandleScope scope(isolate);
       Local<Function> fn = f->fn.Get(isolate);
@@ -213,14 +242,17 @@ void NewFiber(const FunctionCallbackInfo<Value>& info) {
   Hub* hub = HubOf(info);
   Isolate* isolate = info.GetIsolate();
   if (info.Length() < 1 || !info[0]->IsFunction()) {
-    return ThrowCoded(isolate, "ERR_INVALID_ARG_TYPE", "fn must be a function");
+    return ThrowArgType(info, "fn", "of type function", info.Length() < 1 ? v8::Undefined(isolate).As<Value>() : info[0]);
   }
   size_t stack_size = hub->default_stack_size;
   if (info.Length() > 1 && info[1]->IsNumber()) {
     double v = info[1].As<v8::Number>()->Value();
     if (v > 0) stack_size = static_cast<size_t>(v);
   }
-  if (stack_size < kMinStackSize) stack_size = kMinStackSize;
+  if (stack_size < limits::kMinStackSize) stack_size = limits::kMinStackSize;
+  if (stack_size > limits::kMaxStackSize) stack_size = limits::kMaxStackSize;
+  Switcher& switcher = hub->switcher();
+  hub->budget().Start(switcher.has_threads());
   Local<Context> context = isolate->GetCurrentContext();
   Local<Object> obj;
   if (!hub->handle_template.Get(isolate)->NewInstance(context).ToLocal(&obj)) return;
@@ -229,22 +261,15 @@ void NewFiber(const FunctionCallbackInfo<Value>& info) {
   f->stack_size = stack_size;
   // The carrier is taken now, so running out of threads is reported by the call
   // that creates the fiber, not later when it starts.
-  int rc = hub->switcher().Acquire(stack_size, RunFiber, f, &f->carrier);
+  int rc = switcher.Acquire(stack_size, RunFiber, f, &f->carrier);
   if (rc != 0) {
     delete f;
-    char message[320];
-    if (hub->fast() != nullptr) {
-      snprintf(message, sizeof(message),
-               "cannot map a stack for a fiber (%s: %s); memory or vm.max_map_count is exhausted",
-               uv_err_name(rc), uv_strerror(rc));
-      return ThrowCoded(isolate, "ERR_GREENSTACK_CARRIER_LIMIT", message);
-    }
-    snprintf(message, sizeof(message),
-             "cannot start a carrier thread for a fiber (%s: %s); the system's limit on "
-             "threads (ulimit -u, kernel.pid_max, kernel.threads-max, vm.max_map_count) "
-             "or memory is reached",
-             uv_err_name(rc), uv_strerror(rc));
-    return ThrowCoded(isolate, "ERR_GREENSTACK_CARRIER_LIMIT", message);
+    // At the limit: what Node starts next (threadpool, inspector) gets the spare
+    // threads' slots, and the pool does not grow past what it has now.
+    if (switcher.has_threads() && hub->budget().ReleaseSpares()) switcher.set_max_alive(switcher.alive());
+    char message[400];
+    snprintf(message, sizeof(message), "%s (%s: %s)", switcher.limit_hint(), uv_err_name(rc), uv_strerror(rc));
+    return ThrowError(info, "CarrierLimitError", "ERR_GREENSTACK_CARRIER_LIMIT", {Str(isolate, message)});
   }
   f->fn.Reset(isolate, info[0].As<Function>());
   obj->SetAlignedPointerInInternalField(0, f);
@@ -257,20 +282,20 @@ void Resume(const FunctionCallbackInfo<Value>& info) {
   Hub* hub = HubOf(info);
   Isolate* isolate = info.GetIsolate();
   FiberRecord* f = Unwrap(info, 0);
-  if (f == nullptr) return ThrowCoded(isolate, "ERR_INVALID_ARG_TYPE", "not a fiber handle");
+  if (f == nullptr) {
+    return ThrowArgType(info, "handle", "a fiber handle", info.Length() < 1 ? v8::Undefined(isolate).As<Value>() : info[0]);
+  }
   if (hub->current() != nullptr || hub->closing) {
-    return ThrowCoded(isolate, "ERR_GREENSTACK_INVALID_SWITCH",
-                      "only the hub can resume a fiber");
+    return ThrowSwitchError(info, "only the hub can resume a fiber");
   }
   if (f->state == FiberRecord::kNew) {
     if (f->carrier == nullptr) {
-      return ThrowCoded(isolate, "ERR_GREENSTACK_INVALID_SWITCH", "the fiber was discarded");
+      return ThrowSwitchError(info, "the fiber was discarded");
     }
   } else if (f->state == FiberRecord::kSuspended) {
     hub->suspended--;
   } else {
-    return ThrowCoded(isolate, "ERR_GREENSTACK_INVALID_SWITCH",
-                      "the fiber is running or has finished");
+    return ThrowSwitchError(info, "the fiber is running or has finished");
   }
   if (info.Length() > 1 && !info[1]->IsUndefined()) f->transfer.Reset(isolate, info[1]);
   f->transfer_throws = info.Length() > 2 && info[2]->BooleanValue(isolate);
@@ -301,8 +326,7 @@ void Suspend(const FunctionCallbackInfo<Value>& info) {
   Isolate* isolate = info.GetIsolate();
   FiberRecord* f = hub->current();
   if (f == nullptr || !hub->switcher().IsCurrent(f->carrier)) {
-    return ThrowCoded(isolate, "ERR_GREENSTACK_BLOCKING_IN_HUB",
-                      "suspend() called outside a fiber");
+    return ThrowError(info, "BlockingInHubError", "ERR_GREENSTACK_BLOCKING_IN_HUB", {Str(isolate, "suspend()")});
   }
   f->state = FiberRecord::kSuspended;
   hub->SwitchOut(f);
@@ -337,61 +361,58 @@ void Stats(const FunctionCallbackInfo<Value>& info) {
   info.GetReturnValue().Set(out);
 }
 
-// configure(defaultStackSize, maxIdleCarriers)
+// configure(defaultStackSize, maxIdleCarriers): lowering maxIdleCarriers frees the surplus at once.
 void Configure(const FunctionCallbackInfo<Value>& info) {
   Hub* hub = HubOf(info);
   if (info.Length() > 0 && info[0]->IsNumber()) {
     double v = info[0].As<v8::Number>()->Value();
-    if (v >= static_cast<double>(kMinStackSize)) hub->default_stack_size = static_cast<size_t>(v);
+    if (v >= static_cast<double>(limits::kMinStackSize) && v <= static_cast<double>(limits::kMaxStackSize)) {
+      hub->default_stack_size = static_cast<size_t>(v);
+    }
   }
   if (info.Length() > 1 && info[1]->IsNumber()) {
     double v = info[1].As<v8::Number>()->Value();
-    if (v >= 0) {
-      hub->pool().set_max_idle(static_cast<size_t>(v));
-      if (hub->fast() != nullptr) hub->fast()->set_max_idle(static_cast<size_t>(v));
-    }
+    if (v >= 0) hub->switcher().set_max_idle(v < 1e9 ? static_cast<size_t>(v) : SIZE_MAX);
   }
 }
 
-void WarmupWork(uv_work_t*) {}
-void WarmupDone(uv_work_t*, int) {}
-
-// libuv starts its threadpool on first use, from the calling thread (inside
-// uv_queue_work). Start it from here, on a private loop drained before returning:
-// a request left on Node's loop kept a worker that ended at once from closing its
-// loop (abort in uv_loop_close), or completed onto the freed loop (segfault).
-void StartThreadpool() {
-  uv_loop_t loop;
-  if (uv_loop_init(&loop) != 0) return;
-  uv_work_t req;
-  if (uv_queue_work(&loop, &req, WarmupWork, WarmupDone) == 0) {
-    // The pool exists now; if the no-op has not been picked up, it need not run.
-    uv_cancel(reinterpret_cast<uv_req_t*>(&req));
-    uv_run(&loop, UV_RUN_DEFAULT);
-  }
-  uv_loop_close(&loop);
+// idleLowWater() -> the fewest idle carriers (or stacks) at once since the last call
+void IdleLowWater(const FunctionCallbackInfo<Value>& info) {
+  info.GetReturnValue().Set(static_cast<double>(HubOf(info)->switcher().TakeIdleLowWater()));
 }
 
-// pin(on) -> the CPU pinned to, -1 when off, or -errno
+// trimIdle(keep) -> how many idle carriers (or stacks) were freed
+void TrimIdle(const FunctionCallbackInfo<Value>& info) {
+  Hub* hub = HubOf(info);
+  double keep = info.Length() > 0 && info[0]->IsNumber() ? info[0].As<v8::Number>()->Value() : 0;
+  if (!(keep >= 0)) keep = 0;
+  size_t freed = hub->switcher().Trim(keep < 1e9 ? static_cast<size_t>(keep) : SIZE_MAX);
+  info.GetReturnValue().Set(static_cast<double>(freed));
+}
+
+// pin(on, sibling) -> the CPU pinned to, -1 when off, or -errno. sibling >= 0: this
+// process's index among sibling processes (a cluster worker's), so siblings spread.
 void Pin(const FunctionCallbackInfo<Value>& info) {
   Hub* hub = HubOf(info);
   Isolate* isolate = info.GetIsolate();
   bool on = info.Length() > 0 && info[0]->BooleanValue(isolate);
-  int cpu = -1;
+  int sibling = info.Length() > 1 && info[1]->IsInt32() ? info[1].As<v8::Int32>()->Value() : -1;
+  Switcher& switcher = hub->switcher();
   // Coroutines share the hub's thread: nothing to hand off between CPUs.
-  if (hub->fast() != nullptr) on = false;
-#if defined(__linux__)
+  if (!switcher.has_threads()) on = false;
+  int cpu = -1;
   if (on) {
-    if (hub->pool().pinned_cpu() >= 0) return info.GetReturnValue().Set(hub->pool().pinned_cpu());
-    // Start libuv's threadpool now, so its threads keep the process's mask
+    if (hub->affinity().pinned_cpu() >= 0) return info.GetReturnValue().Set(hub->affinity().pinned_cpu());
+    // Threads started now (libuv's threadpool, the spares) keep the process's mask
     // instead of inheriting our pin.
-    StartThreadpool();
-    cpu = sched_getcpu();
-    if (cpu < 0) cpu = 0;
+    hub->budget().Start(true);
+    cpu = hub->affinity().ChooseCpu(sibling);
+    if (cpu < 0) return info.GetReturnValue().Set(-ENOSYS);
   }
-#endif
-  int rc = hub->pool().Pin(on ? cpu : -1);
-  info.GetReturnValue().Set(rc != 0 ? rc : hub->pool().pinned_cpu());
+  std::vector<pid_t> threads;
+  switcher.ThreadIds(&threads);
+  int rc = hub->affinity().Pin(cpu, threads);
+  info.GetReturnValue().Set(rc != 0 ? rc : hub->affinity().pinned_cpu());
 }
 
 void Cleanup(void* arg) {
@@ -418,8 +439,8 @@ void Cleanup(void* arg) {
   if (isolate->IsExecutionTerminating()) isolate->CancelTerminateExecution();
   while (!hub->records.empty()) hub->FreeRecord(*hub->records.begin());
   hub->switcher().Shutdown();
-  hub->pool().Shutdown();
   hub->handle_template.Reset();
+  hub->error_classes.Reset();
   delete hub;
 }
 
@@ -431,20 +452,21 @@ void SetBackend(const FunctionCallbackInfo<Value>& info) {
   String::Utf8Value name(isolate, info[0]);
   std::string which = *name != nullptr ? *name : "";
   if (which != "carrier" && which != "fast") {
-    return ThrowCoded(isolate, "ERR_INVALID_ARG_VALUE", "backend must be 'carrier' or 'fast'");
+    return ThrowError(info, "InvalidArgValueError", "ERR_INVALID_ARG_VALUE",
+                      {Str(isolate, "name"), Str(isolate, "must be 'carrier' or 'fast'"), info[0]});
   }
   if (which == hub->switcher().name()) return info.GetReturnValue().Set(String::Empty(isolate));
   if (hub->current() != nullptr || hub->suspended != 0 || hub->closing ||
       hub->switcher().alive() != hub->switcher().idle()) {
-    return ThrowCoded(isolate, "ERR_GREENSTACK_BACKEND_IN_USE",
-                      "the backend can only change while no fiber is alive");
+    return ThrowError(info, "BackendInUseError", "ERR_GREENSTACK_BACKEND_IN_USE",
+                      {Str(isolate, "the backend can only change while no fiber is alive")});
   }
   if (which == "carrier") {
     hub->UseBackend(nullptr);
     return info.GetReturnValue().Set(String::Empty(isolate));
   }
   if (info.Length() < 2 || !info[1]->IsFunction()) {
-    return ThrowCoded(isolate, "ERR_INVALID_ARG_TYPE", "probe must be a function");
+    return ThrowArgType(info, "probe", "of type function", info.Length() < 2 ? v8::Undefined(isolate).As<Value>() : info[1]);
   }
   bool force = info.Length() > 2 && info[2]->BooleanValue(isolate);
   std::string why;
@@ -455,7 +477,6 @@ void SetBackend(const FunctionCallbackInfo<Value>& info) {
   if (fast == nullptr) {
     return info.GetReturnValue().Set(String::NewFromUtf8(isolate, why.c_str()).ToLocalChecked());
   }
-  fast->set_max_idle(hub->pool().max_idle());
   hub->UseBackend(fast);
   info.GetReturnValue().Set(String::Empty(isolate));
 }
@@ -476,9 +497,7 @@ void BackendInfo(const FunctionCallbackInfo<Value>& info) {
 void FastCheck(const FunctionCallbackInfo<Value>& info) {
   Hub* hub = HubOf(info);
   Isolate* isolate = info.GetIsolate();
-  std::string why = hub->fast() == nullptr
-                        ? "the fast backend is not active"
-                        : hub->fast()->CheckCurrent(reinterpret_cast<uintptr_t>(isolate));
+  std::string why = hub->switcher().CheckCurrent(reinterpret_cast<uintptr_t>(isolate));
   info.GetReturnValue().Set(String::NewFromUtf8(isolate, why.c_str()).ToLocalChecked());
 }
 
@@ -497,6 +516,21 @@ void SetMethod(Isolate* isolate, Local<Context> context, Local<Object> target, c
   Local<String> key = String::NewFromUtf8(isolate, name).ToLocalChecked();
   fn->SetName(key);
   target->Set(context, key, fn).Check();
+}
+
+// binding.limits: the sizes of limits.h, so the JS side never repeats them.
+void SetLimits(Isolate* isolate, Local<Context> context, Local<Object> target) {
+  Local<Object> out = Object::New(isolate);
+  auto put = [&](const char* name, double value) {
+    out->Set(context, String::NewFromUtf8(isolate, name).ToLocalChecked(), v8::Number::New(isolate, value)).Check();
+  };
+  put("minStackSize", static_cast<double>(limits::kMinStackSize));
+  put("maxStackSize", static_cast<double>(limits::kMaxStackSize));
+  put("defaultStackSize", static_cast<double>(limits::kDefaultStackSize));
+  put("nativeReserve", static_cast<double>(limits::kNativeReserve));
+  put("defaultMaxIdle", static_cast<double>(limits::kDefaultMaxIdle));
+  put("idleReserve", static_cast<double>(limits::kIdleReserve));
+  target->Set(context, String::NewFromUtf8Literal(isolate, "limits"), out).Check();
 }
 
 }  // namespace
@@ -523,6 +557,10 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   SetMethod(isolate, context, exports, "backendInfo", BackendInfo, data);
   SetMethod(isolate, context, exports, "fastCheck", FastCheck, data);
   SetMethod(isolate, context, exports, "collectGarbage", CollectGarbage, data);
+  SetMethod(isolate, context, exports, "trimIdle", TrimIdle, data);
+  SetMethod(isolate, context, exports, "idleLowWater", IdleLowWater, data);
+  SetMethod(isolate, context, exports, "registerErrors", RegisterErrors, data);
+  SetLimits(isolate, context, exports);
   // Observability (monitor_v8.cc): independent of the Hub above.
   InitMonitor(isolate, context, exports);
 }

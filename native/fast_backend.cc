@@ -9,9 +9,8 @@ namespace greenstack {
 
 namespace {
 
-// The same headroom below the JS stack limit a fiber gets (binding.cc).
-constexpr size_t kProbeHeadroom = 64 * 1024;
-constexpr size_t kProbeStackSize = 1024 * 1024;
+// A helper thread has the stack a default fiber has.
+constexpr size_t kProbeStackSize = limits::kDefaultStackSize + limits::kNativeReserve;
 
 struct ProbeJob {
   v8::Isolate* isolate = nullptr;
@@ -35,7 +34,7 @@ void ProbeThread(void* arg) {
   {
     v8::Locker locker(isolate);
     isolate->Enter();
-    isolate->SetStackLimit(low + kProbeHeadroom);
+    isolate->SetStackLimit(low + limits::kNativeReserve);
     {
       v8::HandleScope scope(isolate);
       v8::Local<v8::Function> fn = job->fn->Get(isolate);

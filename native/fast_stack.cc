@@ -43,10 +43,9 @@ bool ShadowStackActive() {
 // page it is on is touched by the coroutine's first frames anyway.
 class Coroutine : public Strand {
  public:
-  Coroutine(FastSwitcher* owner, void* map, size_t map_size, uintptr_t low, size_t stack_size)
+  Coroutine(FastSwitcher* owner, void* map, size_t map_size, uintptr_t low)
       : owner(owner), map(map), map_size(map_size) {
     stack_low_ = low;
-    stack_size_ = stack_size;
   }
 
   FastSwitcher* const owner;
@@ -54,8 +53,6 @@ class Coroutine : public Strand {
   const size_t map_size;
   uintptr_t high = 0;              // top of the usable stack (V8's "stack start")
   void* sp = nullptr;              // saved stack pointer while not running
-  Switcher::Task task = nullptr;
-  void* arg = nullptr;
   bool ran = false;                // V8 has seen its thread identity
   uint64_t words[kMaxSwapWords];   // its values of the swapped TLS words while not running
 };
@@ -84,7 +81,7 @@ FastSwitcher* FastSwitcher::Create(ThreadExitHook hook, const TlsModule& module,
 
 FastSwitcher::FastSwitcher(ThreadExitHook hook, uint64_t* block, const TlsModule& module,
                            const TlsLayout& layout)
-    : hook_(hook), layout_(layout), block_(block), swap_(layout.swap) {
+    : Switcher(hook), layout_(layout), block_(block), swap_(layout.swap) {
   fresh_.reserve(swap_.size());
   for (size_t i = 0; i < swap_.size(); i++) {
     fresh_.push_back(module.init[swap_[i]]);
@@ -125,9 +122,11 @@ std::string FastSwitcher::CheckCurrent(uintptr_t isolate) const {
   return "";
 }
 
-Coroutine* FastSwitcher::NewCoroutine(size_t stack_size, int* err) {
-  size_t usable = (stack_size + page_ - 1) & ~(page_ - 1);
-  size_t len = usable + page_;  // + the guard page at the low end
+Strand* FastSwitcher::Create(size_t stack_size, int* err) {
+  // The guard page, the native reserve below V8's limit, then the JS stack; only
+  // pages the coroutine touches become memory (MAP_NORESERVE).
+  size_t usable = (stack_size + limits::kNativeReserve + page_ - 1) & ~(page_ - 1);
+  size_t len = usable + page_;
   void* map = mmap(nullptr, len, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
   if (map == MAP_FAILED) {
@@ -142,16 +141,16 @@ Coroutine* FastSwitcher::NewCoroutine(size_t stack_size, int* err) {
   }
   uintptr_t base = reinterpret_cast<uintptr_t>(map);
   uintptr_t at = (base + len - sizeof(Coroutine)) & ~static_cast<uintptr_t>(63);
-  auto* c = new (reinterpret_cast<void*>(at)) Coroutine(this, map, len, base + page_, stack_size);
+  auto* c = new (reinterpret_cast<void*>(at)) Coroutine(this, map, len, base + page_);
   c->high = at;
   for (size_t i = 0; i < swap_.size(); i++) c->words[i] = fresh_[i];
   for (uint32_t pos : stack_pos_) c->words[pos] = static_cast<uint64_t>(c->high);
   c->sp = stack_switch::Prepare(c->stack_low(), c->high, &FastSwitcher::Entry, c);
-  alive_++;
   return c;
 }
 
-void FastSwitcher::Destroy(Coroutine* c) {
+void FastSwitcher::Destroy(Strand* s) {
+  auto* c = static_cast<Coroutine*>(s);
   if (c->ran) {
     // V8 keeps per-thread data for its identity: drop it while that identity is
     // current (the same thing a carrier does before its thread exits).
@@ -167,48 +166,6 @@ void FastSwitcher::Destroy(Coroutine* c) {
   size_t len = c->map_size;
   c->~Coroutine();
   munmap(map, len);
-  alive_--;
-}
-
-void FastSwitcher::Reap() {
-  while (!doomed_.empty()) {
-    Coroutine* c = doomed_.back();
-    doomed_.pop_back();
-    Destroy(c);
-  }
-}
-
-int FastSwitcher::Acquire(size_t stack_size, Task task, void* arg, Strand** out) {
-  Reap();
-  Coroutine* c = nullptr;
-  for (size_t i = idle_.size(); i-- > 0;) {
-    if (idle_[i]->stack_size() == stack_size) {
-      c = idle_[i];
-      idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
-      break;
-    }
-  }
-  if (c == nullptr) {
-    int err = 0;
-    c = NewCoroutine(stack_size, &err);
-    if (c == nullptr) return err;
-  }
-  c->task = task;
-  c->arg = arg;
-  *out = c;
-  return 0;
-}
-
-void FastSwitcher::Release(Strand* s) {
-  // May run inside a GC callback, even on a coroutine: only bookkeeping here.
-  auto* c = static_cast<Coroutine*>(s);
-  c->task = nullptr;
-  c->arg = nullptr;
-  if (idle_.size() < max_idle_) {
-    idle_.push_back(c);
-  } else {
-    doomed_.push_back(c);
-  }
 }
 
 void FastSwitcher::SwitchTo(Strand* s) {
@@ -235,32 +192,17 @@ void FastSwitcher::SwitchToHub(Strand* s) {
 bool FastSwitcher::IsCurrent(const Strand* s) const { return s != nullptr && s == current_; }
 
 // The whole life of a coroutine, on its own stack: one task per acquisition.
+// Kept idle, it waits in SwitchToHub until acquired again; retired, it is never
+// switched to again and the hub frees it.
 void FastSwitcher::Entry(void* arg) {
   auto* c = static_cast<Coroutine*>(arg);
   FastSwitcher* self = c->owner;
   for (;;) {
     c->ran = true;
-    c->task(c->arg, c);
-    self->Finished(c);  // returns when acquired again
+    c->RunTask();
+    self->Keep(c);
+    self->SwitchToHub(c);
   }
-}
-
-void FastSwitcher::Finished(Coroutine* c) {
-  c->task = nullptr;
-  c->arg = nullptr;
-  // Beyond max_idle_ the hub frees it; it is never switched to again.
-  if (idle_.size() < max_idle_) {
-    idle_.push_back(c);
-  } else {
-    doomed_.push_back(c);
-  }
-  SwitchToHub(c);
-}
-
-void FastSwitcher::Shutdown() {
-  Reap();
-  for (Coroutine* c : idle_) Destroy(c);
-  idle_.clear();
 }
 
 }  // namespace greenstack

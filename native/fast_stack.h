@@ -28,16 +28,13 @@ class FastSwitcher : public Switcher {
   FastSwitcher& operator=(const FastSwitcher&) = delete;
 
   const char* name() const override { return "fast"; }
-  int Acquire(size_t stack_size, Task task, void* arg, Strand** out) override;
-  void Release(Strand* s) override;
+  const char* limit_hint() const override {
+    return "cannot map a stack for a fiber; memory or vm.max_map_count is exhausted";
+  }
+  bool has_threads() const override { return false; }
   void SwitchTo(Strand* s) override;
   void SwitchToHub(Strand* s) override;
-  void Shutdown() override;
   bool IsCurrent(const Strand* s) const override;
-  void set_max_idle(size_t n) override { max_idle_ = n; }
-  // Finished coroutines waiting in doomed_ to be freed are no longer alive.
-  size_t alive() const override { return alive_ - doomed_.size(); }
-  size_t idle() const override { return idle_.size(); }
 
   // How stacks get their guard page: "madvise" (MADV_GUARD_INSTALL: no extra
   // mapping) or "mprotect" (one more mapping per stack, so vm.max_map_count / 2 stacks at most).
@@ -48,17 +45,16 @@ class FastSwitcher : public Switcher {
   // now holds this coroutine's identity (its stack top as V8's cached stack start,
   // the isolate, thread identity words unlike the hub's) and the stack pointer is
   // inside its stack; else what is wrong.
-  std::string CheckCurrent(uintptr_t isolate) const;
+  std::string CheckCurrent(uintptr_t isolate) const override;
+
+ protected:
+  Strand* Create(size_t stack_size, int* err) override;
+  void Destroy(Strand* s) override;
 
  private:
   FastSwitcher(ThreadExitHook hook, uint64_t* block, const TlsModule& module, const TlsLayout& layout);
   static void Entry(void* arg);
-  void Finished(Coroutine* c);
-  Coroutine* NewCoroutine(size_t stack_size, int* err);
-  void Destroy(Coroutine* c);
-  void Reap();
 
-  ThreadExitHook hook_;
   TlsLayout layout_;
   uint64_t* block_;                  // the hub thread's TLS block
   std::vector<uint32_t> swap_;       // word indices swapped per coroutine
@@ -67,10 +63,6 @@ class FastSwitcher : public Switcher {
   std::vector<uint64_t> hub_words_;  // the hub's values while a coroutine runs
   void* hub_sp_ = nullptr;
   Coroutine* current_ = nullptr;
-  std::vector<Coroutine*> idle_;     // LIFO: the stack touched last is the warmest
-  std::vector<Coroutine*> doomed_;   // finished or released beyond max_idle_, freed on the hub
-  size_t alive_ = 0;
-  size_t max_idle_ = 1024;
   size_t page_ = 4096;
   bool guard_madvise_ = true;
 };

@@ -7,6 +7,7 @@ export {
   ConcurrentUseError,
   FiberExit,
   GreenstackError,
+  IncompatibleCopyError,
   InvalidSwitchError,
   TimeoutError,
 } from './core/errors.js';

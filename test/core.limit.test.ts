@@ -23,3 +23,21 @@ const canDropPrivileges =
   t.is(out.suspended, out.spawned, 'every fiber that was created runs');
   t.is(out.after, 'still works', 'carriers freed by dead fibers are reused');
 });
+
+// Past the limit, Node still needs threads: libuv's threadpool starts on first use
+// (unpinned, nothing started it earlier), the inspector starts an IO thread. Both
+// aborted the process when carriers had taken every thread.
+for (const [what, env] of [
+  ['threadpool', 'GREENSTACK_PIN=0'],
+  ['inspector', ''],
+] as const) {
+  (canDropPrivileges ? test : test.skip)(`at the thread limit, the ${what} still starts and more fibers get CarrierLimitError`, (t) => {
+    const script = `ulimit -u 60 && exec env ${env} ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(fixturesDir, 'thread-limit.js'))} ${what}`;
+    const r = spawnSync('runuser', ['-u', 'nobody', '--', 'bash', '-c', script], { encoding: 'utf8', timeout: 60_000 });
+    t.is(r.status, 0, `${r.signal ?? ''} ${r.stderr}`);
+    const out = JSON.parse(r.stdout.trim());
+    t.true(out.isLimit);
+    t.true(out.againIsLimit);
+    t.true(out[what], JSON.stringify(out));
+  });
+}

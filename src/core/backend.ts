@@ -1,9 +1,9 @@
 // backend.ts: picks the fiber backend (carrier threads, or the fast user-space switch after its self-check) and reports why.
 import { performance } from 'node:perf_hooks';
 import { debuglog } from 'node:util';
-import { BackendInUseError, InvalidArgValueError } from './errors.js';
-import { binding, type FiberHandle } from './native.js';
+import { InvalidArgValueError } from './errors.js';
 import { buildFingerprint } from './fingerprint.js';
+import { binding, sharedState, type FiberHandle } from './native.js';
 import { TESTED_BUILDS } from './tested-builds.js';
 
 /**
@@ -32,11 +32,10 @@ export interface BackendStatus {
 
 const NAMES: readonly BackendName[] = ['carrier', 'fast', 'auto'];
 const debug = debuglog('greenstack');
-// The smallest stack a fiber can have (binding.cc's kMinStackSize).
-const MIN_STACK = 128 * 1024;
+const MIN_STACK = binding.limits.minStackSize;
 
-let requested: BackendName = backendFromEnv();
-let status: BackendStatus | null = null;
+// Shared with every other copy of greenstack in this isolate (native.ts).
+const sel = sharedState('backend', () => ({ requested: backendFromEnv(), status: null as BackendStatus | null }));
 
 function backendFromEnv(): BackendName {
   const v = process.env.GREENSTACK_BACKEND;
@@ -61,24 +60,24 @@ export function validateBackend(value: unknown): BackendName {
  * which is only possible while no fiber is alive (BackendInUseError otherwise).
  */
 export function requestBackend(name: BackendName): BackendStatus {
-  const previous = requested;
-  requested = name;
+  const previous = sel.requested;
+  sel.requested = name;
   try {
     return selectBackend();
   } catch (error) {
-    requested = previous;
+    sel.requested = previous;
     throw error;
   }
 }
 
 /** Which backend runs and why, if it has been chosen (the first fiber chooses). */
 export function backendWhy(): string {
-  return status?.why ?? 'not chosen yet: the first fiber chooses it';
+  return sel.status?.why ?? 'not chosen yet: the first fiber chooses it';
 }
 
 /** The backend now in use, selecting it first if no fiber has started yet. */
 export function backendStatus(): BackendStatus {
-  return status ?? selectBackend();
+  return sel.status ?? selectBackend();
 }
 
 let fingerprint: string | undefined;
@@ -86,26 +85,27 @@ let fingerprint: string | undefined;
 /** Makes the requested backend the active one; runs the fast self-check when fast is wanted. */
 export function selectBackend(): BackendStatus {
   fingerprint ??= buildFingerprint();
+  const requested = sel.requested;
   const tested = TESTED_BUILDS.includes(fingerprint);
   const want = requested === 'fast' || (requested === 'auto' && tested) ? 'fast' : 'carrier';
-  if (status !== null && status.requested === requested && (status.active === want || status.reason !== '')) {
-    return status;
+  if (sel.status !== null && sel.status.requested === requested && (sel.status.active === want || sel.status.reason !== '')) {
+    return sel.status;
   }
   const base = { requested, details: '', checkMs: 0, fingerprint };
   if (want === 'carrier') {
     if (activeBackend() !== 'carrier') setNative('carrier');
-    const reason = requested === 'auto' ? 'this Node build is not one greenstack\'s CI ran its suite on (see fingerprint)' : '';
+    const reason = requested === 'auto' ? "this Node build is not one greenstack's CI ran its suite on (see fingerprint)" : '';
     const why = reason === '' ? 'carrier: requested' : `auto chose carrier: ${reason}`;
-    status = { ...base, active: 'carrier', reason, why };
-    return status;
+    sel.status = { ...base, active: 'carrier', reason, why };
+    return sel.status;
   }
   const how = requested === 'auto' ? 'auto chose' : 'requested';
   if (typeof binding.setBackend !== 'function') {
     // A prebuilt or stale addon from before the fast backend existed.
     const reason = 'this build of the native addon has no fast backend (rebuild it)';
     debug('backend: fast is unavailable, using carrier threads: %s', reason);
-    status = { ...base, active: 'carrier', reason, why: `fast ${how}, carrier in use: ${reason}` };
-    return status;
+    sel.status = { ...base, active: 'carrier', reason, why: `fast ${how}, carrier in use: ${reason}` };
+    return sel.status;
   }
   const t0 = performance.now();
   const forced = process.env.GREENSTACK_TEST_FAST_FAIL;
@@ -119,12 +119,12 @@ export function selectBackend(): BackendStatus {
   if (reason === '') {
     debug('backend: fast (self-check passed in %s ms; %s)', checkMs.toFixed(1), details);
     const why = requested === 'auto' ? 'auto chose fast: a tested Node build, and the self-check passed' : 'fast: requested, and the self-check passed';
-    status = { ...base, active: 'fast', reason: '', why, details, checkMs };
+    sel.status = { ...base, active: 'fast', reason: '', why, details, checkMs };
   } else {
     debug('backend: fast is unavailable, using carrier threads: %s', reason);
-    status = { ...base, active: 'carrier', reason, why: `fast ${how}, carrier in use: ${reason}`, details, checkMs };
+    sel.status = { ...base, active: 'carrier', reason, why: `fast ${how}, carrier in use: ${reason}`, details, checkMs };
   }
-  return status;
+  return sel.status;
 }
 
 /** What the native side runs fibers on now. */
@@ -132,13 +132,9 @@ export function activeBackend(): 'carrier' | 'fast' {
   return typeof binding.backendInfo === 'function' && binding.backendInfo()[0] === 'fast' ? 'fast' : 'carrier';
 }
 
+// Throws BackendInUseError while fibers are alive.
 function setNative(name: 'carrier' | 'fast', forceFailure = false): string {
-  try {
-    return binding.setBackend(name, probe, forceFailure);
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_GREENSTACK_BACKEND_IN_USE') throw new BackendInUseError();
-    throw error;
-  }
+  return binding.setBackend(name, probe, forceFailure);
 }
 
 // Runs on the discovery's helper threads, under V8's lock, as a fiber body would:
@@ -223,7 +219,7 @@ function selfCheck(forceFailure: boolean): string {
       return 0;
     };
     const holders: FiberHandle[] = [];
-    for (let k = 0; k < count; k++) holders.push(spawn(() => void hold(k, k % 6), k % 2 === 0 ? MIN_STACK : 1024 * 1024));
+    for (let k = 0; k < count; k++) holders.push(spawn(() => void hold(k, k % 6), k % 2 === 0 ? MIN_STACK : binding.limits.defaultStackSize));
     for (const h of holders) must(!resume(h), 'a fiber did not suspend');
     const control: Array<WeakRef<object>> = [];
     for (let i = 0; i < 64; i++) control.push(new WeakRef({ garbage: i }));
@@ -241,7 +237,7 @@ function selfCheck(forceFailure: boolean): string {
     must(innerGc === '', innerGc || 'a GC on a fiber');
 
     // 3. Deep recursion ends in a RangeError on small and default stacks, then the fiber goes on.
-    for (const size of [MIN_STACK, 1024 * 1024]) {
+    for (const size of [MIN_STACK, binding.limits.defaultStackSize]) {
       let outcome = 'no error';
       let depth = 0;
       const deep = (n: number): number => {

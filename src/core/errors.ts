@@ -15,12 +15,17 @@ export class GreenstackError extends Error {
     return this.constructor.name;
   }
 
-  // instanceof works across two copies of the package (undici's trick).
+  // instanceof works across two copies of the package (undici's trick): for a
+  // subclass, a branded instance whose prototype chain has a class of the same name
+  // (native code throws the first copy's classes to every copy, see native.ts).
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this === GreenstackError) {
-      return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[BRAND] !== true) return false;
+    if (this === GreenstackError) return true;
+    for (let p = Object.getPrototypeOf(value); p !== null; p = Object.getPrototypeOf(p)) {
+      if (Object.prototype.hasOwnProperty.call(p, 'constructor') && p.constructor.name === this.name) return true;
     }
-    return Function.prototype[Symbol.hasInstance].call(this, value);
+    return false;
   }
 }
 Object.defineProperty(GreenstackError.prototype, BRAND, { value: true });
@@ -236,6 +241,16 @@ export class LoopExit extends GreenstackError {
     if (this.blockedIn !== undefined) return;
     this.blockedIn = what;
     Error.captureStackTrace(this, LoopExit.prototype._blockedAt);
+  }
+}
+
+/**
+ * A second copy of greenstack was loaded into an isolate that already runs an
+ * incompatible one (two versions installed side by side): one hub per isolate.
+ */
+export class IncompatibleCopyError extends GreenstackError {
+  constructor(message: string) {
+    super('ERR_GREENSTACK_INCOMPATIBLE_COPY', message);
   }
 }
 

@@ -1,6 +1,5 @@
 // fiber.ts: the Fiber (a green thread with its own native stack) and spawn/join/kill helpers.
 import {
-  CarrierLimitError,
   FiberExit,
   GreenstackError,
   InvalidArgTypeError,
@@ -14,8 +13,8 @@ import {
 import type { AsyncResource } from 'node:async_hooks';
 import { hub, Switchable } from './hub.js';
 import { addLink, removeLink, runLinks } from './links.js';
-import { binding } from './native.js';
-import { ensureStarted } from './runtime.js';
+import { binding, sharedState } from './native.js';
+import { ensureStarted, fiberEnded } from './runtime.js';
 import { endChannel, spawnChannel, startedFibers } from './trace.js';
 import { LongTimer, Waiter, type BlockOptions } from './waiter.js';
 
@@ -42,18 +41,19 @@ const SCHEDULED = 1;
 const RUNNING = 2;
 const DEAD = 3;
 
-let nextId = 1;
-let live = 0;
-let spawns = 0;
+// Shared with every other copy of greenstack in this isolate (native.ts), like the hub.
+const counts = sharedState('fibers', () => ({ nextId: 1, live: 0, spawns: 0 }));
+// Below this many live fibers, an ending fiber has the runtime look for idle carriers to free.
+const IDLE_CHECK_BELOW = 32;
 
 /** @internal Fibers started since the process began (runtimeStats). */
 export function spawnCount(): number {
-  return spawns;
+  return counts.spawns;
 }
 
 /** Number of fibers started and not yet dead (for leak checks). */
 export function liveFibers(): number {
-  return live;
+  return counts.live;
 }
 
 
@@ -62,7 +62,7 @@ export function liveFibers(): number {
  * It is thenable: `await fiber` gives its value or rejects with its error.
  */
 export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
-  readonly id = nextId++;
+  readonly id = counts.nextId++;
   name: string;
   /** Id of the fiber that started this one; 0 when it was started from the hub. */
   parentId = 0;
@@ -93,8 +93,9 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
       if (typeof opts.stackSize !== 'number') {
         throw new InvalidArgTypeError('options.stackSize', 'of type number', opts.stackSize);
       }
-      if (!Number.isInteger(opts.stackSize) || opts.stackSize < 128 * 1024 || opts.stackSize > 1024 ** 3) {
-        throw new InvalidArgValueError('options.stackSize', 'must be an integer from 131072 to 1073741824', opts.stackSize);
+      const { minStackSize, maxStackSize } = binding.limits;
+      if (!Number.isInteger(opts.stackSize) || opts.stackSize < minStackSize || opts.stackSize > maxStackSize) {
+        throw new InvalidArgValueError('options.stackSize', `must be an integer from ${minStackSize} to ${maxStackSize}`, opts.stackSize);
       }
     }
     if (opts.args !== undefined && !Array.isArray(opts.args)) {
@@ -112,17 +113,11 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
       throw new InvalidSwitchError(`${this} has already been started`);
     }
     ensureStarted();
-    try {
-      this._handle = binding.newFiber(this.entry, this.stackSize);
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ERR_GREENSTACK_CARRIER_LIMIT') {
-        throw new CarrierLimitError((err as Error).message);
-      }
-      throw err;
-    }
+    // Throws CarrierLimitError when no carrier can be had.
+    this._handle = binding.newFiber(this.entry, this.stackSize);
     this.state = SCHEDULED;
-    live++;
-    spawns++;
+    counts.live++;
+    counts.spawns++;
     const parent = hub.current as Fiber | null;
     if (parent !== null) this.parentId = parent.id;
     startedFibers.add(this);
@@ -231,7 +226,8 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
       hub.unschedule(this);
       binding.discard(this._handle!);
       this._handle = null;
-      live--;
+      counts.live--;
+      if (counts.live <= IDLE_CHECK_BELOW) fiberEnded();
       this.finish(reason, !(reason instanceof FiberExit));
       return;
     }
@@ -313,7 +309,8 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
       result = err;
       failed = !(err instanceof FiberExit);
     }
-    live--;
+    counts.live--;
+    if (counts.live <= IDLE_CHECK_BELOW) fiberEnded();
     this.finish(result, failed);
   };
 

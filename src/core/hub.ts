@@ -2,13 +2,14 @@
 import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { AsyncScopeError, BlockingInHubError, InvalidSwitchError } from './errors.js';
-import { binding, type FiberHandle } from './native.js';
+import { binding, sharedState, type FiberHandle } from './native.js';
 import { nextTick, setImmediate } from './timers.js';
 
 const NONE = 0;
 const VALUE = 1;
 const THROW = 2;
-const NO_DEFERRED: unique symbol = Symbol('none');
+// Symbol.for: fibers of another copy of greenstack run on this hub (native.ts).
+const NO_DEFERRED: unique symbol = Symbol.for('greenstack.noDeferred');
 // Longest a hub turn runs fibers before it lets the event loop poll IO.
 const SLICE_MS = 2;
 
@@ -379,5 +380,8 @@ function resumeInScope(f: Switchable, throws: boolean, value: unknown): boolean 
   return binding.resume(f._handle!, throws ? value : undefined, throws);
 }
 
-/** The hub of this thread (each worker thread loads its own copy of this module). */
-export const hub = new Hub();
+/**
+ * The hub of this thread (each worker thread loads its own copy of this module), shared
+ * with every other copy of greenstack loaded in it.
+ */
+export const hub: Hub = sharedState('hub', () => new Hub());

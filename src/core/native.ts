@@ -1,7 +1,16 @@
 // native.ts: loads the addon and types its surface exactly; nothing else touches it raw.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BindingError } from './errors.js';
+import {
+  BackendInUseError,
+  BindingError,
+  BlockingInHubError,
+  IncompatibleCopyError,
+  CarrierLimitError,
+  InvalidArgTypeError,
+  InvalidArgValueError,
+  InvalidSwitchError,
+} from './errors.js';
 
 /** Opaque handle of one native fiber record. */
 export interface FiberHandle {
@@ -19,9 +28,18 @@ export interface NativeBinding {
   discard(handle: FiberHandle): void;
   /** [carriers alive, carriers idle, fibers suspended, fiber records]. */
   stats(): [number, number, number, number];
+  /** Lowering maxIdleCarriers frees the idle carriers (or stacks) beyond it at once. */
   configure(defaultStackSize?: number, maxIdleCarriers?: number): void;
-  /** Pins hub and carriers to the hub's current CPU (or undoes it); the CPU, -1, or -errno. */
-  pin(on: boolean): number;
+  /** Frees idle carriers (or coroutine stacks) beyond `keep`, least recently used first; how many. */
+  trimIdle(keep: number): number;
+  /** The fewest idle carriers (or stacks) at once since the last call (so: unused all along). */
+  idleLowWater(): number;
+  /**
+   * Pins hub and carriers to one CPU (or undoes it): the `sibling`-th CPU this process may use
+   * when it is one of several sibling processes (a cluster worker), else the hub's current CPU.
+   * Returns the CPU, -1, or -errno.
+   */
+  pin(on: boolean, sibling?: number): number;
   /** Gives threads that are not greenstack's but inherited the pin their original mask. */
   releaseForeign(): number;
 
@@ -46,6 +64,23 @@ export interface NativeBinding {
   monitor(ms: number, hub: object): number;
   /** Blocking incidents the watchdog has reported so far. */
   monitorReports(): number;
+  /** The classes native errors are instances of (registered once, at load). */
+  registerErrors(classes: Record<string, new (...args: never[]) => Error>): void;
+  /** Sizes defined once in native/limits.h. */
+  readonly limits: NativeLimits;
+}
+
+/** The native side's sizes (bytes) and counts. */
+export interface NativeLimits {
+  readonly minStackSize: number;
+  readonly maxStackSize: number;
+  readonly defaultStackSize: number;
+  /** Native stack below V8's JS stack limit, reserved per fiber and touched lazily. */
+  readonly nativeReserve: number;
+  /** Idle carriers kept after a burst (configure({ maxIdleCarriers }) default). */
+  readonly defaultMaxIdle: number;
+  /** Idle carriers kept once the pool has been idle for a while. */
+  readonly idleReserve: number;
 }
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -173,4 +208,59 @@ function load(): NativeBinding {
   throw new BindingError(lines.join('\n'));
 }
 
-export const binding: NativeBinding = load();
+// One hub per isolate, however many copies of greenstack are loaded (npm installs
+// a dependency's pinned version side by side). The first copy to load publishes its
+// addon and scheduler state on the global object; a later copy with the same
+// protocol uses them, so a fiber of one copy may block in another copy's calls.
+// Bump PROTOCOL whenever what is shared (the binding's surface, the Hub and
+// Switchable fields, the state objects) changes incompatibly.
+const PROTOCOL = 1;
+const COPIES = Symbol.for('greenstack.copies');
+const SHARED = Symbol.for(`greenstack.hub.v${PROTOCOL}`);
+
+interface Shared {
+  readonly binding: NativeBinding;
+  /** The package directory of the copy that loaded the addon. */
+  readonly root: string;
+  readonly state: Map<string, unknown>;
+}
+
+function attach(): Shared {
+  const global = globalThis as unknown as Record<symbol, unknown>;
+  const first = global[COPIES] as { protocol: number; root: string } | undefined;
+  if (first !== undefined && first.protocol !== PROTOCOL) {
+    throw new IncompatibleCopyError(
+      `two incompatible copies of greenstack are loaded in one process: ${first.root} (protocol ${first.protocol}) ` +
+        `was loaded first, then ${ROOT} (protocol ${PROTOCOL}); they cannot share one hub. ` +
+        'Make every dependency use one compatible greenstack version (npm dedupe, or overrides in package.json).',
+    );
+  }
+  const existing = global[SHARED] as Shared | undefined;
+  if (existing !== undefined) return existing;
+  const shared: Shared = { binding: load(), root: ROOT, state: new Map() };
+  // Native code throws instances of these (as better-sqlite3 hands SqliteError to its addon).
+  shared.binding.registerErrors({
+    BackendInUseError,
+    BlockingInHubError,
+    CarrierLimitError,
+    InvalidArgTypeError,
+    InvalidArgValueError,
+    InvalidSwitchError,
+  });
+  Object.defineProperty(globalThis, SHARED, { value: shared });
+  Object.defineProperty(globalThis, COPIES, { value: Object.freeze({ protocol: PROTOCOL, root: ROOT }) });
+  return shared;
+}
+
+const shared = attach();
+
+export const binding: NativeBinding = shared.binding;
+
+/**
+ * State every copy of greenstack in this isolate shares (the hub, runtime settings):
+ * the first copy's, made by `make` the first time `name` is asked for.
+ */
+export function sharedState<T>(name: string, make: () => T): T {
+  if (!shared.state.has(name)) shared.state.set(name, make());
+  return shared.state.get(name) as T;
+}

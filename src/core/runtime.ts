@@ -1,7 +1,7 @@
 // runtime.ts: process-level settings of the fiber runtime (stack size, pool, CPU pin) and its stats.
 import { InvalidArgTypeError, InvalidArgValueError, validateOptions } from './errors.js';
 import { setFlagsFromString } from 'node:v8';
-import { binding } from './native.js';
+import { binding, sharedState } from './native.js';
 import { activeBackend, backendWhy, requestBackend, selectBackend, validateBackend, type BackendName } from './backend.js';
 import { spawnCount } from './fiber.js';
 import { hub } from './hub.js';
@@ -10,8 +10,16 @@ import { monitorBlockingMs, observeFromEnv, setMonitorBlockingMs } from './obser
 export interface RuntimeOptions {
   /** Default native stack size of a fiber, in bytes (default 1 MiB; min 128 KiB). */
   stackSize?: number;
-  /** Idle carrier threads kept for reuse (default 1024). */
+  /**
+   * Idle carrier threads kept for reuse after a burst (default 1024). Lowering it frees
+   * the surplus at once.
+   */
   maxIdleCarriers?: number;
+  /**
+   * Idle carriers (or fast-backend stacks) that stay unused this long, in ms, are freed
+   * down to a small reserve (32, or maxIdleCarriers if lower). Default 20000.
+   */
+  idleCarrierTimeout?: number;
   /**
    * Pin the hub and the carriers to one CPU (default true; env GREENSTACK_PIN=0
    * turns it off). A handoff between threads on one CPU costs ~5 us instead of ~50.
@@ -34,9 +42,17 @@ export interface RuntimeOptions {
   monitorBlockingMs?: number;
 }
 
-let pinWanted = process.env.GREENSTACK_PIN !== '0' && process.env.GREENSTACK_PIN !== 'false';
-let started = false;
-let pinnedCpu = -1;
+// Shared with every other copy of greenstack in this isolate (native.ts), like the hub.
+const rt = sharedState('runtime', () => ({
+  pinWanted: process.env.GREENSTACK_PIN !== '0' && process.env.GREENSTACK_PIN !== 'false',
+  idleTimeout: 20_000,
+  maxIdle: binding.limits.defaultMaxIdle,
+  started: false,
+  pinnedCpu: -1,
+  idleTimer: undefined as NodeJS.Timeout | undefined,
+  lowWaters: [] as number[],
+  watchingWorkers: false,
+}));
 
 /** Changes runtime settings; pin can be turned on or off at any time. */
 export function configure(options: RuntimeOptions): void {
@@ -44,8 +60,9 @@ export function configure(options: RuntimeOptions): void {
   if (opts.stackSize !== undefined) {
     const v = opts.stackSize;
     if (typeof v !== 'number') throw new InvalidArgTypeError('options.stackSize', 'of type number', v);
-    if (!Number.isInteger(v) || v < 128 * 1024 || v > 1024 ** 3) {
-      throw new InvalidArgValueError('options.stackSize', 'must be an integer from 131072 to 1073741824', v);
+    const { minStackSize, maxStackSize } = binding.limits;
+    if (!Number.isInteger(v) || v < minStackSize || v > maxStackSize) {
+      throw new InvalidArgValueError('options.stackSize', `must be an integer from ${minStackSize} to ${maxStackSize}`, v);
     }
   }
   if (opts.maxIdleCarriers !== undefined) {
@@ -55,6 +72,13 @@ export function configure(options: RuntimeOptions): void {
       throw new InvalidArgValueError('options.maxIdleCarriers', 'must be a non-negative integer', v);
     }
   }
+  if (opts.idleCarrierTimeout !== undefined) {
+    const v = opts.idleCarrierTimeout;
+    if (typeof v !== 'number') throw new InvalidArgTypeError('options.idleCarrierTimeout', 'of type number', v);
+    if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) {
+      throw new InvalidArgValueError('options.idleCarrierTimeout', 'must be an integer from 1 to 2147483647', v);
+    }
+  }
   if (opts.pin !== undefined && typeof opts.pin !== 'boolean') {
     throw new InvalidArgTypeError('options.pin', 'of type boolean', opts.pin);
   }
@@ -62,17 +86,22 @@ export function configure(options: RuntimeOptions): void {
   const backend = opts.backend !== undefined ? validateBackend(opts.backend) : undefined;
   if (backend !== undefined) requestBackend(backend);
   binding.configure(opts.stackSize as number | undefined, opts.maxIdleCarriers as number | undefined);
-  if (backend !== undefined && started) applyPin();
+  if (opts.maxIdleCarriers !== undefined) rt.maxIdle = opts.maxIdleCarriers as number;
+  if (opts.idleCarrierTimeout !== undefined) {
+    rt.idleTimeout = opts.idleCarrierTimeout as number;
+    if (rt.idleTimer !== undefined) watchIdle();
+  }
+  if (backend !== undefined && rt.started) applyPin();
   if (opts.pin !== undefined) {
-    pinWanted = opts.pin;
-    if (started) applyPin();
+    rt.pinWanted = opts.pin;
+    if (rt.started) applyPin();
   }
 }
 
 /** Called before the first fiber starts: applies the CPU pin. */
 export function ensureStarted(): void {
-  if (started) return;
-  started = true;
+  if (rt.started) return;
+  rt.started = true;
   // V8 aborts ("archived threads in combination with wasm not supported") when it
   // collects WebAssembly code while a thread is archived, which is what a suspended
   // fiber is; undici (fetch) runs WebAssembly. Keep wasm code alive instead.
@@ -81,22 +110,72 @@ export function ensureStarted(): void {
   applyPin();
 }
 
-function applyPin(): void {
-  const rc = binding.pin(pinWanted);
-  pinnedCpu = rc >= 0 ? rc : -1;
-  if (pinnedCpu >= 0) keepWorkersUnpinned();
+// Carriers (or stacks) that stayed idle for a whole idleTimeout are freed down to
+// the reserve. A tick every quarter of it records the fewest idle at once; the
+// minimum over the last four ticks went unused all along. The timer exists only
+// while the pool holds more than the reserve: an unref'd timer that is always
+// there made a process with thousands of suspended fibers exit early (gc-stress.js
+// under load, also with main's code and any user interval; not yet understood).
+const QUARTERS = 4;
+
+/** Called as a fiber ends with few fibers left: watch the pool if it holds a surplus. */
+export function fiberEnded(): void {
+  if (rt.idleTimer !== undefined) return;
+  if (binding.stats()[1] > Math.min(binding.limits.idleReserve, rt.maxIdle)) watchIdle();
 }
 
-let watchingWorkers = false;
+function watchIdle(): void {
+  if (rt.idleTimer !== undefined) clearInterval(rt.idleTimer);
+  rt.lowWaters = [];
+  binding.idleLowWater();
+  rt.idleTimer = setInterval(trimIdle, Math.max(1, Math.floor(rt.idleTimeout / QUARTERS)));
+  rt.idleTimer.unref();
+}
+
+function trimIdle(): void {
+  const reserve = Math.min(binding.limits.idleReserve, rt.maxIdle);
+  if (binding.stats()[1] <= reserve) {
+    clearInterval(rt.idleTimer);
+    rt.idleTimer = undefined;
+    return;
+  }
+  rt.lowWaters.push(binding.idleLowWater());
+  if (rt.lowWaters.length < QUARTERS) return;
+  if (rt.lowWaters.length > QUARTERS) rt.lowWaters.shift();
+  const unused = Math.min(...rt.lowWaters);
+  if (unused <= reserve) return;
+  const idle = binding.stats()[1];
+  binding.trimIdle(idle - (unused - reserve));
+  rt.lowWaters = [];
+}
+
+function applyPin(): void {
+  const rc = binding.pin(rt.pinWanted, siblingIndex());
+  rt.pinnedCpu = rc >= 0 ? rc : -1;
+  if (rt.pinnedCpu >= 0) keepWorkersUnpinned();
+}
+
+// Sibling processes pin to different CPUs: a cluster worker (ids count from 1 in
+// the order the primary forks them) takes the (id-1)-th CPU it may use, so 2
+// workers on 2 CPUs never share one. Other processes pin to the CPU they are on.
+function siblingIndex(): number {
+  // A cluster worker has loaded node:cluster during bootstrap; other processes need
+  // not pay for loading it (~5 ms).
+  const loaded = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList;
+  if (loaded !== undefined && !loaded.includes('NativeModule cluster')) return -1;
+  const cluster = require('node:cluster') as { isPrimary: boolean; worker?: { id: number } };
+  const id = cluster.isPrimary ? undefined : cluster.worker?.id;
+  return typeof id === 'number' && id >= 1 ? id - 1 : -1;
+}
 
 // A Worker's thread is created by the hub thread and inherits its pin. Node emits
 // 'worker' on process just after creating one, however Worker was imported: give
 // every thread that is not greenstack's but carries our pin its original mask back.
 function keepWorkersUnpinned(): void {
-  if (watchingWorkers) return;
-  watchingWorkers = true;
+  if (rt.watchingWorkers) return;
+  rt.watchingWorkers = true;
   process.on('worker', () => {
-    if (pinnedCpu >= 0) binding.releaseForeign();
+    if (rt.pinnedCpu >= 0) binding.releaseForeign();
   });
 }
 
@@ -145,7 +224,7 @@ export function runtimeStats(): RuntimeStats {
     idleCarriers,
     suspended,
     records,
-    pinnedCpu,
+    pinnedCpu: rt.pinnedCpu,
     backend: activeBackend(),
     backendWhy: backendWhy(),
     switches: hub.switches,
