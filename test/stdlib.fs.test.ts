@@ -556,6 +556,38 @@ async function settle(ms = 50): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Resolves once every libuv threadpool thread is free at the same time (none is
+ * stuck in a FIFO open): one blocking FIFO open per thread, each released by a
+ * non-blocking open of its write end, which succeeds only while its reader is
+ * already blocked in open().
+ */
+async function threadpoolFree(): Promise<void> {
+  const size = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-pool-'));
+  try {
+    const fifos = Array.from({ length: size }, (_, i) => path.join(dir, `p${i}`));
+    for (const p of fifos) cp.execFileSync('mkfifo', [p]);
+    const readers = fifos.map((p) => openAsync(p, 'r'));
+    const writers: number[] = [];
+    for (const p of fifos) {
+      for (;;) {
+        try {
+          writers.push(fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+          break;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENXIO') throw err;
+          await settle(5); // its reader has no thread yet
+        }
+      }
+    }
+    for (const fd of await Promise.all(readers)) fs.closeSync(fd);
+    for (const fd of writers) fs.closeSync(fd);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 test.serial('a fiber timed out in openSync leaks no fd: the late open is closed', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-fifo-'));
   const fifo = path.join(dir, 'fifo');
@@ -565,8 +597,8 @@ test.serial('a fiber timed out in openSync leaks no fd: the late open is closed'
     const f = spawn(() => withTimeout(50, () => green.openSync(fifo, 'r')));
     const err = await t.throwsAsync(async () => f);
     t.true(err instanceof TimeoutError);
-    // Unblock the pending open: its fd arrives after the fiber gave up.
-    fs.closeSync(await openAsync(fifo, 'w'));
+    // greenstack opens the other end to release the pending open; its fd is closed.
+    await threadpoolFree();
     for (let i = 0; i < 100 && openFds() > before; i++) await settle(20);
     t.is(openFds(), before);
   } finally {
@@ -591,9 +623,8 @@ test.serial('a fiber killed in readFileSync/readSync leaks nothing and late data
     f.kill();
     await f;
     t.true(f.dead);
-    const w = await openAsync(fifo, 'w'); // pairs with readFile's pending open
-    fs.writeSync(w, 'late data');
-    fs.closeSync(w);
+    // readFile's pending open was released (greenstack opened the write end); nothing stays open.
+    await threadpoolFree();
     for (let i = 0; i < 100 && openFds() > before; i++) await settle(20);
     t.is(openFds(), before);
 
@@ -640,4 +671,83 @@ test.serial('opendirSync and the Dir it returns work in a fiber: readSync/closeS
     return n;
   });
   t.is(rest + 1, fs.readdirSync(__dirname).length);
+});
+
+
+test.serial('killed FIFO opens (read and write ends) keep no threadpool thread and no fd', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-fifo-'));
+  try {
+    const before = openFds();
+    // More than libuv's 4 threads: if killed opens kept theirs, the last ones would
+    // never run, nor would threadpoolFree().
+    const calls: Array<(fifo: string) => unknown> = [
+      (fifo) => green.openSync(fifo, 'r'),
+      (fifo) => green.openSync(fifo, 'w'),
+      (fifo) => green.openSync(fifo, fs.constants.O_RDONLY),
+      (fifo) => green.readFileSync(fifo),
+      (fifo) => green.writeFileSync(fifo, 'x'),
+      (fifo) => green.appendFileSync(fifo, 'x'),
+    ];
+    for (const [i, call] of calls.entries()) {
+      const fifo = path.join(dir, `fifo${i}`);
+      cp.execFileSync('mkfifo', [fifo]);
+      let calling = false;
+      const f = spawn(() => {
+        calling = true;
+        return call(fifo);
+      });
+      while (!calling) await settle(1);
+      f.kill();
+      await f;
+      t.is(f.value instanceof Error, true, `#${i} was killed while blocked`);
+      await threadpoolFree();
+    }
+    for (let i = 0; i < 100 && openFds() > before; i++) await settle(20);
+    t.is(openFds(), before);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('killed mkdtempSync, mkdirSync and openSync(wx) leave nothing they created', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-kill-'));
+  try {
+    const kept = new Set<string>(); // what calls that did return made (the caller owns it)
+    let killedWhilePending = 0;
+    for (let i = 0; i < 60; i++) {
+      const nested = path.join(dir, `m${i}`, 'a', 'b');
+      const calls: Array<() => void> = [
+        () => kept.add(path.basename(green.mkdtempSync(path.join(dir, 'tmp-')))),
+        () => (green.mkdirSync(path.join(dir, `d${i}`)), kept.add(`d${i}`)),
+        () => (green.mkdirSync(nested, { recursive: true }), kept.add(`m${i}`)),
+        () => {
+          const fd = green.openSync(path.join(dir, `f${i}`), 'wx');
+          kept.add(`f${i}`);
+          green.closeSync(fd); // killed here, the close still completes
+        },
+      ];
+      for (const call of calls) {
+        let calling = false;
+        const f = spawn(() => {
+          calling = true;
+          call();
+        });
+        // Kill at once on even rounds, one event-loop turn later on odd ones.
+        while (!calling) await settle(0);
+        if (i % 2 === 1) await new Promise((r) => setImmediate(r));
+        const pending = !f.dead;
+        f.kill();
+        await f;
+        if (pending) killedWhilePending++;
+      }
+    }
+    await threadpoolFree();
+    await settle(50); // the rmdir/unlink of late results run on the threadpool
+    const left = () => fs.readdirSync(dir).filter((n) => !kept.has(n));
+    for (let i = 0; i < 50 && left().length > 0; i++) await settle(20);
+    t.deepEqual(left(), []);
+    t.true(killedWhilePending > 50, `${killedWhilePending} calls killed while pending`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

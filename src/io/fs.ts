@@ -103,8 +103,13 @@ interface Spec {
   start?: (args: Args, cb: NodeCallback) => void;
   /** The sync return value from the callback's results; default: the first. */
   pick?: (results: unknown[], args: Args) => unknown;
-  /** Releases a result the fiber will never receive (it was killed or timed out). */
-  discard?: (value: unknown) => void;
+  /**
+   * Undoes a result the fiber will never receive (it was killed or timed out):
+   * closes a late fd, removes a directory it created.
+   */
+  discard?: (value: unknown, args: Args) => void;
+  /** The fiber gave up while the call was still pending: help it complete (a FIFO open). */
+  abandon?: (args: Args) => void;
   /** Makes an async error look like the sync function's error. */
   fixError?: (err: unknown, args: Args) => unknown;
   /** Runs in the fiber on the value it received: the sync return value. */
@@ -149,18 +154,26 @@ function makeCooperative(name: string, spec: Spec): AnyFn | undefined {
       const run = fix === undefined ? start : (a: Args, cb: NodeCallback) =>
         start(a, (err, ...results) => cb(err == null ? err : fix(err, a), ...results));
       let rejected = false;
+      let completed = false;
       let value: unknown;
+      const discard = spec.discard === undefined ? undefined : (v: unknown) => spec.discard!(v, args);
       try {
         value = park(name, (cb) => {
           try {
-            run(args, cb);
+            run(args, (...results) => {
+              completed = true;
+              cb(...results);
+            });
           } catch (err) {
             rejected = true;
             throw err;
           }
-        }, pick, spec.discard);
+        }, pick, discard);
       } catch (err) {
-        if (!rejected) throw err;
+        if (!rejected) {
+          if (!completed) spec.abandon?.(args);
+          throw err;
+        }
         // The twin rejected its arguments before queueing anything. The sync
         // function may check them in another order (or do IO first: truncateSync
         // opens before it checks len): its own error, or result, is node's answer.
@@ -343,7 +356,78 @@ const existsSyncSpec: Spec = {
   },
 };
 
-const openSyncSpec: Spec = { arity: 3, discard: (fd) => closeQuietly(fd as number) };
+// What a killed call leaves behind. libuv cannot cancel a threadpool job that has
+// started, so a killed call completes anyway and its result is undone here: a late
+// fd is closed; a file that `wx`-style flags (O_CREAT|O_EXCL) made, a directory
+// mkdirSync or mkdtempSync made, is removed (a directory only while still empty).
+//
+// An open of a FIFO blocks its threadpool thread until the other end is opened;
+// four such opens would stall every fs call of the process. So when a fiber gives
+// up on an open of a FIFO, the other end is opened (non-blocking) and closed at
+// once: the open completes, and its fd is closed as above. Side effect: another
+// process blocked opening the same FIFO at that moment is released too (a reader
+// then reads EOF, a writer gets EPIPE).
+function releaseFifoOpen(path: unknown, flags: unknown): void {
+  const access = openAccess(flags);
+  if (access === null || access === fs.constants.O_RDWR) return; // O_RDWR never blocks on a FIFO
+  const other = (access === fs.constants.O_RDONLY ? fs.constants.O_WRONLY : fs.constants.O_RDONLY) | fs.constants.O_NONBLOCK;
+  try {
+    fs.stat(path as fs.PathLike, (err, st) => {
+      if (err !== null || !st.isFIFO()) return;
+      fs.open(path as fs.PathLike, other, (e, fd) => {
+        if (e === null) closeQuietly(fd);
+      });
+    });
+  } catch {
+    // Not a path (an fd, invalid): nothing to release.
+  }
+}
+
+// O_RDONLY, O_WRONLY or O_RDWR of open flags (string or number); null if unknown.
+function openAccess(flags: unknown): number | null {
+  const { O_ACCMODE = 3, O_RDONLY, O_WRONLY, O_RDWR } = fs.constants as typeof fs.constants & { O_ACCMODE?: number };
+  if (flags === undefined || flags === null) return O_RDONLY;
+  if (typeof flags === 'number') return flags & O_ACCMODE;
+  if (typeof flags !== 'string') return null;
+  if (flags.includes('+')) return O_RDWR;
+  if (/^(r|rs|sr)$/.test(flags)) return O_RDONLY;
+  if (/^[wa]x?$|^x[wa]$|^(as|sa)$/.test(flags)) return O_WRONLY;
+  return null;
+}
+
+function createsExclusively(flags: unknown): boolean {
+  const { O_CREAT, O_EXCL } = fs.constants;
+  if (typeof flags === 'number') return (flags & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL);
+  return typeof flags === 'string' && flags.includes('x');
+}
+
+const openSyncSpec: Spec = {
+  arity: 3,
+  discard(fd, [path, flags]) {
+    closeQuietly(fd as number);
+    if (createsExclusively(flags)) fs.unlink(path as fs.PathLike, () => {});
+  },
+  abandon: ([path, flags]) => releaseFifoOpen(path, flags),
+};
+
+// mkdirSync: non-recursive, the directory named; recursive, every level from the
+// first one it made (its return value) down to the one named, deepest first.
+const mkdirSyncSpec: Spec = {
+  arity: 2,
+  discard(first, [path, options]) {
+    const recursive = isPlainOptions(options) && options.recursive === true;
+    if (recursive && typeof first !== 'string') return; // it made nothing
+    const target = pathModule.resolve(String(path instanceof URL ? fileURLToPath(path) : path));
+    const levels = [target];
+    if (recursive) {
+      for (let p = target; p !== first && pathModule.dirname(p) !== p; ) levels.push((p = pathModule.dirname(p)));
+    }
+    const next = (i: number): void => {
+      if (i < levels.length) fs.rmdir(levels[i]!, (err) => err === null && next(i + 1));
+    };
+    next(0);
+  },
+};
 
 // A Dir from greenstack's opendirSync gets cooperative readSync/closeSync of its
 // own (non-enumerable; node's Dir class itself is not touched): in a fiber they
@@ -380,6 +464,8 @@ const opendirSyncSpec: Spec = {
 
 const mkdtempSyncSpec: Spec = {
   arity: 2,
+  // A killed mkdtempSync made a directory nobody will ever learn the name of.
+  discard: (dir) => fs.rmdir(dir as fs.PathLike, () => {}),
   // mkdtempSync reports the template (prefix + XXXXXX), mkdtemp the name it tried.
   fixError(err) {
     const e = err as NodeJS.ErrnoException;
@@ -455,6 +541,9 @@ function withoutSignal(options: unknown): unknown {
 
 const readFileSyncSpec: Spec = {
   arity: 2,
+  abandon: ([path, options]) => {
+    if (typeof path !== 'number') releaseFifoOpen(path, isPlainOptions(options) ? (options.flag ?? 'r') : 'r');
+  },
   // A number that is no fd, or options node rejects: readFileSync throws before any IO.
   direct: ([path, options]) => typeof path === 'number' && (!isFd(path) || fdReadEncoding(options) === false),
   start([path, options], cb) {
@@ -509,6 +598,9 @@ function readToEnd(fd: number, size: number, encoding: BufferEncoding | undefine
 
 const writeFileSyncSpec = (name: 'writeFileSync' | 'appendFileSync'): Spec => ({
   arity: 3,
+  abandon: ([path, , options]) => {
+    if (typeof path !== 'number') releaseFifoOpen(path, isPlainOptions(options) ? (options.flag ?? (name === 'writeFileSync' ? 'w' : 'a')) : 'w');
+  },
   start: ([path, data, options], cb) => twin[name]!(path, data, withoutSignal(options), cb),
 });
 
@@ -566,7 +658,7 @@ const specs: Record<string, Spec> = {
   linkSync: simple(2),
   lstatSync: statSpec('lstatSync'),
   lutimesSync: simple(3),
-  mkdirSync: simple(2),
+  mkdirSync: mkdirSyncSpec,
   mkdtempSync: mkdtempSyncSpec,
   opendirSync: opendirSyncSpec,
   openSync: openSyncSpec,
