@@ -751,3 +751,18 @@ test.serial('killed mkdtempSync, mkdirSync and openSync(wx) leave nothing they c
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test.serial('a Symbol fd gives ERR_INVALID_ARG_TYPE, in a fiber and on the hub (node 20 aborts on it)', (t) => {
+  // In a child process: without the check the process aborts.
+  const script = `
+    const { spawn } = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'index.js'))});
+    const gfs = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'io', 'fs.js'))});
+    const names = ['closeSync', 'fsyncSync', 'fdatasyncSync', 'fstatSync', 'ftruncateSync', 'fchmodSync', 'readSync', 'writeSync'];
+    const codes = (where) => names.map((n) => { try { gfs[n](Symbol('fd'), Buffer.alloc(1)); return where + ' ' + n + ' returned'; } catch (e) { return e.code; } });
+    const hub = codes('hub');
+    spawn(() => console.log(JSON.stringify([...hub, ...codes('fiber')])));
+  `;
+  const r = cp.spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout), Array(16).fill('ERR_INVALID_ARG_TYPE'));
+});

@@ -10,6 +10,7 @@
 import fs = require('node:fs');
 import pathModule = require('node:path');
 import { fileURLToPath } from 'node:url';
+import { InvalidArgTypeError } from '../core/errors.js';
 import { first, inFiber, park, type CooperativeModule, type NodeCallback } from './cooperative.js';
 
 export * from 'node:fs';
@@ -136,12 +137,18 @@ function isPlainOptions(v: unknown): v is Record<string | symbol, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+// The functions whose first argument is an fd.
+const FD_FIRST = /^(f[a-z]+Sync|closeSync|readv?Sync|writev?Sync)$/;
+
 function makeCooperative(name: string, spec: Spec): AnyFn | undefined {
   const orig = original[name];
   const asyncFn = twin[name];
   if (orig === undefined) return undefined;
+  const fdFirst = FD_FIRST.test(name);
   const coop = {
     [name](this: unknown, ...args: Args): unknown {
+      // Node 20 aborts the process (a CHECK in its binding) on a Symbol fd, sync or not.
+      if (fdFirst && typeof args[0] === 'symbol') throw new InvalidArgTypeError('fd', 'of type number', args[0]);
       // A function among the positional arguments: the twin would take it for its
       // callback. Node's sync function ignores or rejects it; let it.
       if (!inFiber() || args.slice(0, spec.arity).some(isFunction) || spec.direct?.(args) === true) {
