@@ -8,7 +8,7 @@ import { fixturesDir } from './helpers/subprocess.js';
 
 // Runs per function: a fixed seed, so the same values every time. The count fits
 // the suite's time on 2 cores; GREENSTACK_FUZZ_RUNS=200 runs the longer fuzz.
-const runs = process.env.GREENSTACK_FUZZ_RUNS ?? '15';
+const runs = process.env.GREENSTACK_FUZZ_RUNS ?? '30';
 
 test('fuzz: hostile values to every function of every entry point give a result or a typed error, never an abort, hang or internal TypeError', (t) => {
   t.timeout(600_000);
