@@ -766,3 +766,34 @@ test.serial('a Symbol fd gives ERR_INVALID_ARG_TYPE, in a fiber and on the hub (
   t.is(r.status, 0, r.stderr);
   t.deepEqual(JSON.parse(r.stdout), Array(16).fill('ERR_INVALID_ARG_TYPE'));
 });
+
+test.serial('-0 as an fd or mode, and a mode of 2^31 or more, do not abort the process (node 20 does)', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-mode-'));
+  try {
+    const script = `
+      const { spawn } = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'index.js'))});
+      const gfs = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'io', 'fs.js'))});
+      const D = ${JSON.stringify(dir)};
+      const calls = () => [
+        () => gfs.chmodSync(D + '/missing', -0),
+        () => gfs.chmodSync(D + '/missing', 2 ** 31),
+        () => gfs.mkdirSync(D + '/m' + Math.random(), 2 ** 31 + 0o755),
+        () => gfs.openSync(D + '/missing', 'r', -0),
+        () => gfs.fstatSync(-0).isFile(),
+      ].map((c) => { try { return String(c()); } catch (e) { return e.code; } });
+      const hub = calls();
+      spawn(() => console.log(JSON.stringify([hub, calls()])));
+    `;
+    const r = cp.spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+    t.is(r.status, 0, r.stderr.slice(0, 1000));
+    const [hub, fiber] = JSON.parse(r.stdout) as [string[], string[]];
+    t.deepEqual(hub, fiber);
+    // -0 is 0; a mode past int32 is a range error or the mode's low bits, never an abort.
+    t.is(hub[0], 'ENOENT');
+    t.true(['ENOENT', 'ERR_OUT_OF_RANGE'].includes(hub[1]!), hub[1]);
+    t.true(['undefined', 'ERR_OUT_OF_RANGE'].includes(hub[2]!), hub[2]);
+    t.is(hub[3], 'ENOENT');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

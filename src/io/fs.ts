@@ -139,16 +139,21 @@ function isPlainOptions(v: unknown): v is Record<string | symbol, unknown> {
 
 // The functions whose first argument is an fd.
 const FD_FIRST = /^(f[a-z]+Sync|closeSync|readv?Sync|writev?Sync)$/;
+// Where a positional file mode goes.
+const MODE_AT: Record<string, number> = { chmodSync: 1, fchmodSync: 1, lchmodSync: 1, mkdirSync: 1, openSync: 2 };
 
 function makeCooperative(name: string, spec: Spec): AnyFn | undefined {
   const orig = original[name];
   const asyncFn = twin[name];
   if (orig === undefined) return undefined;
   const fdFirst = FD_FIRST.test(name);
+  const modeAt = MODE_AT[name] ?? -1;
   const coop = {
     [name](this: unknown, ...args: Args): unknown {
-      // Node 20 aborts the process (a CHECK in its binding) on a Symbol fd, sync or not.
+      // Node 20 aborts the process (a CHECK in its binding) on a Symbol fd, on -0 as an
+      // fd or mode, and on a mode from 2^31 to 2^32-1, sync or not.
       if (fdFirst && typeof args[0] === 'symbol') throw new InvalidArgTypeError('fd', 'of type number', args[0]);
+      args = args.map((a, i) => (Object.is(a, -0) ? 0 : i === modeAt && typeof a === 'number' && a >= 2 ** 31 && a < 2 ** 32 ? a | 0 : a));
       // A function among the positional arguments: the twin would take it for its
       // callback. Node's sync function ignores or rejects it; let it.
       if (!inFiber() || args.slice(0, spec.arity).some(isFunction) || spec.direct?.(args) === true) {
