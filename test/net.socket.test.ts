@@ -389,3 +389,17 @@ test.serial('bad arguments: typed errors with stable codes', async (t) => {
     t.throws(() => gnet.setServerFibers(1 as never), { code: 'ERR_INVALID_ARG_TYPE' });
   });
 });
+
+test.serial('writeSync/endSync on a socket that never connected throw SocketClosedError to the caller (no error later on the hub)', async (t) => {
+  const errors: unknown[] = [];
+  await spawn(() => {
+    for (const call of [(s: gnet.Socket) => s.writeSync('x'), (s: gnet.Socket) => s.endSync('x')]) {
+      const s = new gnet.Socket();
+      s.on('error', (e) => errors.push(e));
+      t.throws(() => call(s), { code: 'ERR_GREENSTACK_SOCKET_CLOSED', message: /not connected/ });
+      sleep(0);
+      s.destroy();
+    }
+  });
+  t.deepEqual(errors, []);
+});

@@ -568,6 +568,38 @@ async function settle(ms = 50): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Resolves once every libuv threadpool thread is free at the same time (none is
+ * stuck in a FIFO open): one blocking FIFO open per thread, each released by a
+ * non-blocking open of its write end, which succeeds only while its reader is
+ * already blocked in open().
+ */
+async function threadpoolFree(): Promise<void> {
+  const size = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-pool-'));
+  try {
+    const fifos = Array.from({ length: size }, (_, i) => path.join(dir, `p${i}`));
+    for (const p of fifos) cp.execFileSync('mkfifo', [p]);
+    const readers = fifos.map((p) => openAsync(p, 'r'));
+    const writers: number[] = [];
+    for (const p of fifos) {
+      for (;;) {
+        try {
+          writers.push(fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+          break;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENXIO') throw err;
+          await settle(5); // its reader has no thread yet
+        }
+      }
+    }
+    for (const fd of await Promise.all(readers)) fs.closeSync(fd);
+    for (const fd of writers) fs.closeSync(fd);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 test.serial('a fiber timed out in openSync leaks no fd: the late open is closed', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-fifo-'));
   const fifo = path.join(dir, 'fifo');
@@ -577,8 +609,8 @@ test.serial('a fiber timed out in openSync leaks no fd: the late open is closed'
     const f = spawn(() => withTimeout(50, () => green.openSync(fifo, 'r')));
     const err = await t.throwsAsync(async () => f);
     t.true(err instanceof TimeoutError);
-    // Unblock the pending open: its fd arrives after the fiber gave up.
-    fs.closeSync(await openAsync(fifo, 'w'));
+    // greenstack opens the other end to release the pending open; its fd is closed.
+    await threadpoolFree();
     for (let i = 0; i < 100 && openFds() > before; i++) await settle(20);
     t.is(openFds(), before);
   } finally {
@@ -603,9 +635,8 @@ test.serial('a fiber killed in readFileSync/readSync leaks nothing and late data
     f.kill();
     await f;
     t.true(f.dead);
-    const w = await openAsync(fifo, 'w'); // pairs with readFile's pending open
-    fs.writeSync(w, 'late data');
-    fs.closeSync(w);
+    // readFile's pending open was released (greenstack opened the write end); nothing stays open.
+    await threadpoolFree();
     for (let i = 0; i < 100 && openFds() > before; i++) await settle(20);
     t.is(openFds(), before);
 
@@ -693,4 +724,128 @@ test.serial('quick calls run in place (no switch); whole-file calls on a FIFO st
   const writer = spawn(() => green.writeFileSync(fifo, 'through the fifo'));
   t.is(await reader, 'through the fifo');
   await writer;
+});
+
+test.serial('killed FIFO opens (read and write ends) keep no threadpool thread and no fd', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-fifo-'));
+  try {
+    const before = openFds();
+    // More than libuv's 4 threads: if killed opens kept theirs, the last ones would
+    // never run, nor would threadpoolFree().
+    const calls: Array<(fifo: string) => unknown> = [
+      (fifo) => green.openSync(fifo, 'r'),
+      (fifo) => green.openSync(fifo, 'w'),
+      (fifo) => green.openSync(fifo, fs.constants.O_RDONLY),
+      (fifo) => green.readFileSync(fifo),
+      (fifo) => green.writeFileSync(fifo, 'x'),
+      (fifo) => green.appendFileSync(fifo, 'x'),
+    ];
+    for (const [i, call] of calls.entries()) {
+      const fifo = path.join(dir, `fifo${i}`);
+      cp.execFileSync('mkfifo', [fifo]);
+      let calling = false;
+      const f = spawn(() => {
+        calling = true;
+        return call(fifo);
+      });
+      while (!calling) await settle(1);
+      f.kill();
+      await f;
+      t.is(f.value instanceof Error, true, `#${i} was killed while blocked`);
+      await threadpoolFree();
+    }
+    for (let i = 0; i < 100 && openFds() > before; i++) await settle(20);
+    t.is(openFds(), before);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('killed mkdtempSync, mkdirSync and openSync(wx) leave nothing they created', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-kill-'));
+  try {
+    const kept = new Set<string>(); // what calls that did return made (the caller owns it)
+    let killedWhilePending = 0;
+    for (let i = 0; i < 60; i++) {
+      const nested = path.join(dir, `m${i}`, 'a', 'b');
+      const calls: Array<() => void> = [
+        () => kept.add(path.basename(green.mkdtempSync(path.join(dir, 'tmp-')))),
+        () => (green.mkdirSync(path.join(dir, `d${i}`)), kept.add(`d${i}`)),
+        () => (green.mkdirSync(nested, { recursive: true }), kept.add(`m${i}`)),
+        () => {
+          const fd = green.openSync(path.join(dir, `f${i}`), 'wx');
+          kept.add(`f${i}`);
+          green.closeSync(fd); // killed here, the close still completes
+        },
+      ];
+      for (const call of calls) {
+        let calling = false;
+        const f = spawn(() => {
+          calling = true;
+          call();
+        });
+        // Kill at once on even rounds, one event-loop turn later on odd ones.
+        while (!calling) await settle(0);
+        if (i % 2 === 1) await new Promise((r) => setImmediate(r));
+        const pending = !f.dead;
+        f.kill();
+        await f;
+        if (pending) killedWhilePending++;
+      }
+    }
+    await threadpoolFree();
+    await settle(50); // the rmdir/unlink of late results run on the threadpool
+    const left = () => fs.readdirSync(dir).filter((n) => !kept.has(n));
+    for (let i = 0; i < 50 && left().length > 0; i++) await settle(20);
+    t.deepEqual(left(), []);
+    t.true(killedWhilePending > 50, `${killedWhilePending} calls killed while pending`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('a Symbol fd gives ERR_INVALID_ARG_TYPE, in a fiber and on the hub (node 20 aborts on it)', (t) => {
+  // In a child process: without the check the process aborts.
+  const script = `
+    const { spawn } = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'index.js'))});
+    const gfs = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'io', 'fs.js'))});
+    const names = ['closeSync', 'fsyncSync', 'fdatasyncSync', 'fstatSync', 'ftruncateSync', 'fchmodSync', 'readSync', 'writeSync'];
+    const codes = (where) => names.map((n) => { try { gfs[n](Symbol('fd'), Buffer.alloc(1)); return where + ' ' + n + ' returned'; } catch (e) { return e.code; } });
+    const hub = codes('hub');
+    spawn(() => console.log(JSON.stringify([...hub, ...codes('fiber')])));
+  `;
+  const r = cp.spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout), Array(16).fill('ERR_INVALID_ARG_TYPE'));
+});
+
+test.serial('-0 as an fd or mode, and a mode of 2^31 or more, do not abort the process (node 20 does)', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-mode-'));
+  try {
+    const script = `
+      const { spawn } = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'index.js'))});
+      const gfs = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'io', 'fs.js'))});
+      const D = ${JSON.stringify(dir)};
+      const calls = () => [
+        () => gfs.chmodSync(D + '/missing', -0),
+        () => gfs.chmodSync(D + '/missing', 2 ** 31),
+        () => gfs.mkdirSync(D + '/m' + Math.random(), 2 ** 31 + 0o755),
+        () => gfs.openSync(D + '/missing', 'r', -0),
+        () => gfs.fstatSync(-0).isFile(),
+      ].map((c) => { try { return String(c()); } catch (e) { return e.code; } });
+      const hub = calls();
+      spawn(() => console.log(JSON.stringify([hub, calls()])));
+    `;
+    const r = cp.spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+    t.is(r.status, 0, r.stderr.slice(0, 1000));
+    const [hub, fiber] = JSON.parse(r.stdout) as [string[], string[]];
+    t.deepEqual(hub, fiber);
+    // -0 is 0; a mode past int32 is a range error or the mode's low bits, never an abort.
+    t.is(hub[0], 'ENOENT');
+    t.true(['ENOENT', 'ERR_OUT_OF_RANGE'].includes(hub[1]!), hub[1]);
+    t.true(['undefined', 'ERR_OUT_OF_RANGE'].includes(hub[2]!), hub[2]);
+    t.is(hub[3], 'ENOENT');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -10,6 +10,7 @@
 import fs = require('node:fs');
 import pathModule = require('node:path');
 import { fileURLToPath } from 'node:url';
+import { InvalidArgTypeError } from '../core/errors.js';
 import { callbackTwins, first, inFiber, inPlace, parkOnCallback, type CooperativeModule, type NodeCallback } from './cooperative.js';
 import { declareCooperative } from './declare.js';
 
@@ -104,8 +105,13 @@ interface Spec {
   start?: (args: Args, cb: NodeCallback) => void;
   /** The sync return value from the callback's results; default: the first. */
   pick?: (results: unknown[], args: Args) => unknown;
-  /** Releases a result the fiber will never receive (it was killed or timed out). */
-  discard?: (value: unknown) => void;
+  /**
+   * Undoes a result the fiber will never receive (it was killed or timed out):
+   * closes a late fd, removes a directory it created.
+   */
+  discard?: (value: unknown, args: Args) => void;
+  /** The fiber gave up while the call was still pending: help it complete (a FIFO open). */
+  abandon?: (args: Args) => void;
   /** Makes an async error look like the sync function's error. */
   fixError?: (err: unknown, args: Args) => unknown;
   /** Runs in the fiber on the value it received: the sync return value. */
@@ -154,13 +160,23 @@ function regularTarget(name: string, args: Args): boolean {
     return false; // the usual way gives node's error
   }
 }
+// The functions whose first argument is an fd.
+const FD_FIRST = /^(f[a-z]+Sync|closeSync|readv?Sync|writev?Sync)$/;
+// Where a positional file mode goes.
+const MODE_AT: Record<string, number> = { chmodSync: 1, fchmodSync: 1, lchmodSync: 1, mkdirSync: 1, openSync: 2 };
 
 function makeCooperative(name: string, spec: Spec): AnyFn | undefined {
   const orig = original[name];
   const asyncFn = twin[name];
   if (orig === undefined) return undefined;
+  const fdFirst = FD_FIRST.test(name);
+  const modeAt = MODE_AT[name] ?? -1;
   const coop = {
     [name](this: unknown, ...args: Args): unknown {
+      // Node 20 aborts the process (a CHECK in its binding) on a Symbol fd, on -0 as an
+      // fd or mode, and on a mode from 2^31 to 2^32-1, sync or not.
+      if (fdFirst && typeof args[0] === 'symbol') throw new InvalidArgTypeError('fd', 'of type number', args[0]);
+      args = args.map((a, i) => (Object.is(a, -0) ? 0 : i === modeAt && typeof a === 'number' && a >= 2 ** 31 && a < 2 ** 32 ? a | 0 : a));
       // A function among the positional arguments: the twin would take it for its
       // callback. Node's sync function ignores or rejects it; let it.
       if (!inFiber() || args.slice(0, spec.arity).some(isFunction) || spec.direct?.(args) === true) {
@@ -176,18 +192,26 @@ function makeCooperative(name: string, spec: Spec): AnyFn | undefined {
       const run = fix === undefined ? start : (a: Args, cb: NodeCallback) =>
         start(a, (err, ...results) => cb(err == null ? err : fix(err, a), ...results));
       let rejected = false;
+      let completed = false;
       let value: unknown;
+      const discard = spec.discard === undefined ? undefined : (v: unknown) => spec.discard!(v, args);
       try {
         value = parkOnCallback(name, (cb) => {
           try {
-            run(args, cb);
+            run(args, (...results) => {
+              completed = true;
+              cb(...results);
+            });
           } catch (err) {
             rejected = true;
             throw err;
           }
-        }, pick, spec.discard);
+        }, pick, discard);
       } catch (err) {
-        if (!rejected) throw err;
+        if (!rejected) {
+          if (!completed) spec.abandon?.(args);
+          throw err;
+        }
         // The twin rejected its arguments before queueing anything. The sync
         // function may check them in another order (or do IO first: truncateSync
         // opens before it checks len): its own error, or result, is node's answer.
@@ -370,7 +394,78 @@ const existsSyncSpec: Spec = {
   },
 };
 
-const openSyncSpec: Spec = { arity: 3, discard: (fd) => closeQuietly(fd as number) };
+// What a killed call leaves behind. libuv cannot cancel a threadpool job that has
+// started, so a killed call completes anyway and its result is undone here: a late
+// fd is closed; a file that `wx`-style flags (O_CREAT|O_EXCL) made, a directory
+// mkdirSync or mkdtempSync made, is removed (a directory only while still empty).
+//
+// An open of a FIFO blocks its threadpool thread until the other end is opened;
+// four such opens would stall every fs call of the process. So when a fiber gives
+// up on an open of a FIFO, the other end is opened (non-blocking) and closed at
+// once: the open completes, and its fd is closed as above. Side effect: another
+// process blocked opening the same FIFO at that moment is released too (a reader
+// then reads EOF, a writer gets EPIPE).
+function releaseFifoOpen(path: unknown, flags: unknown): void {
+  const access = openAccess(flags);
+  if (access === null || access === fs.constants.O_RDWR) return; // O_RDWR never blocks on a FIFO
+  const other = (access === fs.constants.O_RDONLY ? fs.constants.O_WRONLY : fs.constants.O_RDONLY) | fs.constants.O_NONBLOCK;
+  try {
+    fs.stat(path as fs.PathLike, (err, st) => {
+      if (err !== null || !st.isFIFO()) return;
+      fs.open(path as fs.PathLike, other, (e, fd) => {
+        if (e === null) closeQuietly(fd);
+      });
+    });
+  } catch {
+    // Not a path (an fd, invalid): nothing to release.
+  }
+}
+
+// O_RDONLY, O_WRONLY or O_RDWR of open flags (string or number); null if unknown.
+function openAccess(flags: unknown): number | null {
+  const { O_ACCMODE = 3, O_RDONLY, O_WRONLY, O_RDWR } = fs.constants as typeof fs.constants & { O_ACCMODE?: number };
+  if (flags === undefined || flags === null) return O_RDONLY;
+  if (typeof flags === 'number') return flags & O_ACCMODE;
+  if (typeof flags !== 'string') return null;
+  if (flags.includes('+')) return O_RDWR;
+  if (/^(r|rs|sr)$/.test(flags)) return O_RDONLY;
+  if (/^[wa]x?$|^x[wa]$|^(as|sa)$/.test(flags)) return O_WRONLY;
+  return null;
+}
+
+function createsExclusively(flags: unknown): boolean {
+  const { O_CREAT, O_EXCL } = fs.constants;
+  if (typeof flags === 'number') return (flags & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL);
+  return typeof flags === 'string' && flags.includes('x');
+}
+
+const openSyncSpec: Spec = {
+  arity: 3,
+  discard(fd, [path, flags]) {
+    closeQuietly(fd as number);
+    if (createsExclusively(flags)) fs.unlink(path as fs.PathLike, () => {});
+  },
+  abandon: ([path, flags]) => releaseFifoOpen(path, flags),
+};
+
+// mkdirSync: non-recursive, the directory named; recursive, every level from the
+// first one it made (its return value) down to the one named, deepest first.
+const mkdirSyncSpec: Spec = {
+  arity: 2,
+  discard(first, [path, options]) {
+    const recursive = isPlainOptions(options) && options.recursive === true;
+    if (recursive && typeof first !== 'string') return; // it made nothing
+    const target = pathModule.resolve(String(path instanceof URL ? fileURLToPath(path) : path));
+    const levels = [target];
+    if (recursive) {
+      for (let p = target; p !== first && pathModule.dirname(p) !== p; ) levels.push((p = pathModule.dirname(p)));
+    }
+    const next = (i: number): void => {
+      if (i < levels.length) fs.rmdir(levels[i]!, (err) => err === null && next(i + 1));
+    };
+    next(0);
+  },
+};
 
 // A Dir from greenstack's opendirSync gets cooperative readSync/closeSync of its
 // own (non-enumerable; node's Dir class itself is not touched): in a fiber they
@@ -407,6 +502,8 @@ const opendirSyncSpec: Spec = {
 
 const mkdtempSyncSpec: Spec = {
   arity: 2,
+  // A killed mkdtempSync made a directory nobody will ever learn the name of.
+  discard: (dir) => fs.rmdir(dir as fs.PathLike, () => {}),
   // mkdtempSync reports the template (prefix + XXXXXX), mkdtemp the name it tried.
   fixError(err) {
     const e = err as NodeJS.ErrnoException;
@@ -482,6 +579,9 @@ function withoutSignal(options: unknown): unknown {
 
 const readFileSyncSpec: Spec = {
   arity: 2,
+  abandon: ([path, options]) => {
+    if (typeof path !== 'number') releaseFifoOpen(path, isPlainOptions(options) ? (options.flag ?? 'r') : 'r');
+  },
   // A number that is no fd, or options node rejects: readFileSync throws before any IO.
   direct: ([path, options]) => typeof path === 'number' && (!isFd(path) || fdReadEncoding(options) === false),
   start([path, options], cb) {
@@ -536,6 +636,9 @@ function readToEnd(fd: number, size: number, encoding: BufferEncoding | undefine
 
 const writeFileSyncSpec = (name: 'writeFileSync' | 'appendFileSync'): Spec => ({
   arity: 3,
+  abandon: ([path, , options]) => {
+    if (typeof path !== 'number') releaseFifoOpen(path, isPlainOptions(options) ? (options.flag ?? (name === 'writeFileSync' ? 'w' : 'a')) : 'w');
+  },
   start: ([path, data, options], cb) => twin[name]!(path, data, withoutSignal(options), cb),
 });
 
@@ -593,7 +696,7 @@ const specs: Record<string, Spec> = {
   linkSync: simple(2),
   lstatSync: statSpec('lstatSync'),
   lutimesSync: simple(3),
-  mkdirSync: simple(2),
+  mkdirSync: mkdirSyncSpec,
   mkdtempSync: mkdtempSyncSpec,
   opendirSync: opendirSyncSpec,
   openSync: openSyncSpec,

@@ -469,6 +469,8 @@ function checkWritable(sock: BlockingSocket, above: (...args: never[]) => unknow
   if (sock.errored) throwErrored(sock, above);
   if (sock.writableEnded) throw new SocketClosedError(`${what}: the socket was ended (write after end)`);
   if (sock.destroyed) throw new SocketClosedError(`${what}: the socket is destroyed`);
+  // Never connected (no handle, not connecting): node's write() would fail later, on the hub.
+  if (sock.pending && !sock.connecting) throw new SocketClosedError(`${what}: the socket is not connected`);
 }
 
 /**
