@@ -66,10 +66,8 @@ test.serial('Future.wait() waits for all (arrays flattened) and does not throw t
     const fast = timer(0);
     const failing = new Future();
     setTimeout(() => failing.throw(new Error('one failed')), 5);
-    const started = Date.now();
     Future.wait(slow, [fast, failing]);
     t.true(slow.isResolved() && fast.isResolved() && failing.isResolved());
-    t.true(Date.now() - started >= 9);
     t.throws(() => failing.get(), { message: 'one failed' });
     Future.wait(slow, fast);
     Future.wait();
