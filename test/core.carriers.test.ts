@@ -1,10 +1,11 @@
 // core.carriers.test.ts: the pool of idle carriers (or fast-backend stacks) shrinks after a burst: at once when maxIdleCarriers is lowered, and to a small reserve once idle.
 import test from 'ava';
+import { onCarriers } from './helpers/backend.js';
 import { configure, Event, runtimeStats, spawn, type Fiber } from '../dist/index.js';
 import { threadCount } from './helpers/leaks.js';
 import { until } from './helpers/net.js';
 
-const carrier = process.env.GREENSTACK_BACKEND !== 'fast';
+const carrier = onCarriers();
 
 // n fibers alive at once, then all finished: their carriers go back to the pool.
 async function burst(n: number): Promise<void> {

@@ -163,6 +163,7 @@ function ownFrame(frame: string): boolean {
  * for and its innermost frames (greenstack's own frames left out).
  */
 export function formatFibers(fibers: FiberInfo[] = dumpFibers(), options: { frames?: number } = {}): string {
+  if (!Array.isArray(fibers)) throw new InvalidArgTypeError('fibers', 'an Array of dumpFibers() records', fibers);
   const frames = options.frames ?? 4;
   const byParent = new Map<number, FiberInfo[]>();
   const ids = new Set(fibers.map((f) => f.id));
