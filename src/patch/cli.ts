@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { LoopExit } from '../core/errors.js';
 import { Fiber } from '../core/fiber.js';
 import { parsePatchList, patchAll, type PatchOptions } from './patcher.js';
+import { sizeThreadpool } from './threadpool.js';
 import { configure } from '../core/runtime.js';
 import { wait } from '../core/wait.js';
 
@@ -214,6 +215,7 @@ function reportUnsettled(err: LoopExit | undefined): void {
 }
 
 function main(): void {
+  sizeThreadpool();
   let opts: ReturnType<typeof parseArgs>;
   try {
     opts = parseArgs(process.argv.slice(2));

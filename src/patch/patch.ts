@@ -3,6 +3,9 @@
 // GREENSTACK_PATCH picks the modules: unset or "all" patches every available one;
 // "fs,child_process" only those; "-crypto" all but crypto; "none" nothing.
 import { parsePatchList, patchAll } from './patcher.js';
+import { sizeThreadpool } from './threadpool.js';
+
+sizeThreadpool();
 
 /** The modules this entry patched when it was loaded. */
 export const patched: readonly string[] = Object.freeze(patchAll(parsePatchList(process.env.GREENSTACK_PATCH ?? '')));
