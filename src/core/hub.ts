@@ -189,11 +189,17 @@ export class Hub {
           this.callbacks = [];
           for (const cb of callbacks) cb();
         }
+        // The deadline is checked after every fiber, not once per batch: 1000 fibers
+        // made ready by one burst of threadpool completions would otherwise all run
+        // in one turn (~100 ms) while timers and IO wait.
         const end = this.fibers.length;
         while (this.fibersHead < end) {
           const f = this.fibers[this.fibersHead];
           this.fibers[this.fibersHead++] = undefined;
-          if (f !== undefined) this.resume(f);
+          if (f !== undefined) {
+            this.resume(f);
+            if (performance.now() >= deadline) break;
+          }
         }
       } while ((this.fibersHead < this.fibers.length || this.callbacks.length > 0) && performance.now() < deadline);
     } finally {
