@@ -33,41 +33,67 @@ function countTap(text) {
   };
 }
 
+function runFile(mode, file) {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-suite-lockfile-'));
+  try {
+    fs.cpSync(pkgDir, scratch, { recursive: true });
+    const r = spawnSync(process.execPath, modes[mode](path.join('test', file)), {
+      cwd: scratch,
+      encoding: 'utf8',
+      timeout: 300_000,
+      env: { ...process.env, NODE_PATH: nodeModules },
+    });
+    return { ...countTap(r.stdout), status: r.status ?? r.signal, stderr: r.stderr };
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function sameAs(r, ref) {
+  return r.status === ref.status && r.passed === ref.passed && r.failed === ref.failed;
+}
+
+function report(mode, file, r, suffix) {
+  console.log(`lockfile@${version} ${mode.padEnd(6)} ${file.padEnd(22)} ${r.passed} passed, ${r.failed} failed (exit ${r.status})${suffix}`);
+  for (const f of r.failures) console.log(`    ${f}`);
+  if (r.status !== 0 && r.failed === 0) console.log(r.stderr.split('\n').slice(-15).join('\n'));
+}
+
+const version = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).version;
+
 function main() {
   const wanted = process.argv.slice(2).filter((m) => m in modes);
   const runModes = wanted.length > 0 ? wanted : Object.keys(modes);
   const files = fs.readdirSync(path.join(pkgDir, 'test')).filter((f) => f.endsWith('.js')).sort();
-  const version = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).version;
   const totals = {};
+  const byFile = {};
   for (const mode of runModes) {
-    totals[mode] = { passed: 0, failed: 0, crashed: [] };
+    totals[mode] = { passed: 0, failed: 0, crashed: [], retried: [] };
     for (const file of files) {
-      const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-suite-lockfile-'));
-      try {
-        fs.cpSync(pkgDir, scratch, { recursive: true });
-        const r = spawnSync(process.execPath, modes[mode](path.join('test', file)), {
-          cwd: scratch,
-          encoding: 'utf8',
-          timeout: 300_000,
-          env: { ...process.env, NODE_PATH: nodeModules },
-        });
-        const c = countTap(r.stdout);
-        totals[mode].passed += c.passed;
-        totals[mode].failed += c.failed;
-        const status = r.status === 0 ? 'exit 0' : `exit ${r.status ?? r.signal}`;
-        if (r.status !== 0) totals[mode].crashed.push(file);
-        console.log(`lockfile@${version} ${mode.padEnd(6)} ${file.padEnd(22)} ${c.passed} passed, ${c.failed} failed (${status})`);
-        for (const f of c.failures) console.log(`    ${f}`);
-        if (r.status !== 0 && c.failed === 0) console.log(r.stderr.split('\n').slice(-15).join('\n'));
-      } finally {
-        fs.rmSync(scratch, { recursive: true, force: true });
+      let r = runFile(mode, file);
+      // lockfile's contention tests race real processes on timers and fail now and
+      // then under node too (seen on a loaded 2-core machine): a file that fails, or
+      // differs from node's run, is run once more before it counts (and says so).
+      const ref = byFile[`node ${file}`];
+      if (r.failed > 0 || r.status !== 0 || (ref !== undefined && !sameAs(r, ref))) {
+        report(mode, file, r, ' (retried)');
+        totals[mode].retried.push(file);
+        r = runFile(mode, file);
       }
+      byFile[`${mode} ${file}`] = r;
+      totals[mode].passed += r.passed;
+      totals[mode].failed += r.failed;
+      if (r.status !== 0) totals[mode].crashed.push(file);
+      report(mode, file, r, '');
     }
   }
   console.log('');
   for (const mode of runModes) {
     const t = totals[mode];
-    console.log(`lockfile suite, ${mode}: ${t.passed} passed, ${t.failed} failed${t.crashed.length ? ` (non-zero exit: ${t.crashed.join(', ')})` : ''}`);
+    const notes = [];
+    if (t.crashed.length) notes.push(`non-zero exit: ${t.crashed.join(', ')}`);
+    if (t.retried.length) notes.push(`retried once: ${t.retried.join(', ')}`);
+    console.log(`lockfile suite, ${mode}: ${t.passed} passed, ${t.failed} failed${notes.length ? ` (${notes.join('; ')})` : ''}`);
   }
   // The suite must pass under node; the greenstack modes must match it.
   const ref = totals.node;

@@ -9,25 +9,27 @@ Module._load = function (request, ...rest) {
   const exports = load.call(this, request, ...rest);
   if (request === 'tap' && !wrapped) {
     wrapped = true;
-    wrapTest(exports.Test);
+    // Test.prototype.test(name?, options?, body?) is behind t.test(); the root
+    // object also has its own bound copy behind tap.test().
+    exports.Test.prototype.test = inFibers(exports.Test.prototype.test);
+    if (Object.hasOwn(exports, 'test')) exports.test = inFibers(exports.test);
   }
   return exports;
 };
 
-// Test.prototype.test(name?, options?, body?) is behind tap.test() and t.test().
-function wrapTest(Test) {
-  const test = Test.prototype.test;
-  Test.prototype.test = function (...args) {
+function inFibers(test) {
+  return function (...args) {
     const i = args.findIndex((a) => typeof a === 'function');
     if (i >= 0) {
       const body = args[i];
+      const name = body.name || 'body';
       args[i] = {
-        [body.name || 'body'](t) {
+        [name](t) {
           // The body's t.end() (or plan) ends the test, as under node; an error the
           // fiber dies with fails the test as a synchronous throw would.
           spawn(() => body.call(this, t)).then(null, (err) => t.threw(err));
         },
-      }[body.name || 'body'];
+      }[name];
     }
     return test.apply(this, args);
   };
