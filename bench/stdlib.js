@@ -1,4 +1,4 @@
-// stdlib.js: a build-tool-like blocking script (5,000 files: readFileSync, gzipSync, writeFileSync; 20 execSync) run unmodified under node, under the greenstack CLI with a Pool of 32 (one line changed), and as an async/await rewrite.
+// stdlib.js: a build-tool-like blocking script (5,000 files: readFileSync, gzipSync, writeFileSync; 20 execSync) run unmodified under node, under the greenstack CLI with a Pool of 32 (one line changed), and as an async/await rewrite; and event-loop lateness under many statSync fibers.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -39,6 +39,34 @@ function timeRun(args, out, clean) {
   const result = JSON.parse(stdout.trim().split('\n').pop());
   if (result.files !== FILES || result.bytes !== FILES) throw new Error(`bad run: ${stdout}`);
   return ms;
+}
+
+// Event-loop lateness while 1000 fibers each do 30 statSync (issue 15): the p99 of
+// how late a 10 ms interval fires, per backend, median of RUNS fresh processes.
+const LATENESS_FIBERS = Number(process.env.BENCH_LATENESS_FIBERS || 1000);
+
+function latenessRows() {
+  const script = path.join(__dirname, 'stdlib-build', 'lateness.js');
+  const rows = [];
+  for (const backend of ['carrier', 'fast']) {
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) {
+      const stdout = execFileSync(process.execPath, [cli, script, String(LATENESS_FIBERS)], {
+        encoding: 'utf8',
+        cwd: root,
+        env: { ...process.env, GREENSTACK_BACKEND: backend },
+      });
+      runs.push(JSON.parse(stdout.trim().split('\n').pop()));
+    }
+    rows.push({
+      name: `event-loop lateness, ${LATENESS_FIBERS} fibers x 30 statSync (${backend} backend)`,
+      value: median(runs.map((r) => r.p99)),
+      unit: 'ms',
+      target: '< 20 ms',
+      note: `p99 of a 10 ms interval's lateness; median of ${RUNS} runs; max ${median(runs.map((r) => r.max)).toFixed(1)} ms`,
+    });
+  }
+  return rows;
 }
 
 async function run() {
@@ -98,6 +126,7 @@ async function run() {
           },
         );
       }
+      rows.push(...latenessRows());
       return rows;
     } finally {
       fs.rmSync(green, { force: true });
@@ -107,6 +136,6 @@ async function run() {
   }
 }
 
-module.exports = { run };
+module.exports = { run, latenessRows };
 
 if (require.main === module) run().then((rows) => console.table(rows));

@@ -11,6 +11,7 @@ import fs = require('node:fs');
 import pathModule = require('node:path');
 import { fileURLToPath } from 'node:url';
 import { InvalidArgTypeError } from '../core/errors.js';
+import { Waiter } from '../core/waiter.js';
 import { callbackTwins, first, inFiber, inPlace, parkOnCallback, type CooperativeModule, type NodeCallback } from './cooperative.js';
 import { declareCooperative } from './declare.js';
 
@@ -118,6 +119,8 @@ interface Spec {
   after?: (value: unknown, args: Args) => unknown;
   /** Applied to the value of node's own sync function too (outside fibers). */
   wrap?: (value: unknown) => unknown;
+  /** The file a whole-file write replaces (see lockFile): its resolved path, or undefined. */
+  wholeFile?: (args: Args) => string | undefined;
 }
 
 function isFunction(v: unknown): boolean {
@@ -153,6 +156,8 @@ function regularTarget(name: string, args: Args): boolean {
     const flag = options.flag;
     if (flag !== undefined && flag !== (name === 'readFileSync' ? 'r' : name === 'writeFileSync' ? 'w' : 'a')) return false;
   }
+  // A write of another fiber to this path is still running on libuv: wait for it in line.
+  if (name !== 'readFileSync' && fileWaiters.has(wholeFilePath(target) ?? '')) return false;
   try {
     const st = statQuiet(target, { throwIfNoEntry: false });
     return st === undefined ? name !== 'readFileSync' : st.isFile();
@@ -193,21 +198,29 @@ function makeCooperative(name: string, spec: Spec): AnyFn | undefined {
         start(a, (err, ...results) => cb(err == null ? err : fix(err, a), ...results));
       let rejected = false;
       let completed = false;
+      let started = false;
       let value: unknown;
       const discard = spec.discard === undefined ? undefined : (v: unknown) => spec.discard!(v, args);
+      // A whole-file write holds its path's lock until the operation really ended.
+      const file = spec.wholeFile?.(args);
+      if (file !== undefined) lockFile(file, name);
       try {
         value = parkOnCallback(name, (cb) => {
+          started = true;
+          const done: NodeCallback = (...results) => {
+            completed = true;
+            cb(...results);
+          };
           try {
-            run(args, (...results) => {
-              completed = true;
-              cb(...results);
-            });
+            if (file === undefined) run(args, done);
+            else runHoldingFile(file, run, args, done);
           } catch (err) {
             rejected = true;
             throw err;
           }
         }, pick, discard);
       } catch (err) {
+        if (file !== undefined && !started) unlockFile(file);
         if (!rejected) {
           if (!completed) spec.abandon?.(args);
           throw err;
@@ -223,6 +236,110 @@ function makeCooperative(name: string, spec: Spec): AnyFn | undefined {
   }[name]!;
   Object.defineProperty(coop, 'length', { value: orig.length });
   return coop;
+}
+
+// --- stdio ----------------------------------------------------------------------
+
+// Writes to fds 0-2 (what console.log and process.stdout/stderr use when they are
+// files: SyncWriteStream calls fs.writeSync) run node's own sync function on the
+// calling thread, never parked: they stay in program order, one log line never
+// waits behind threadpool work of other fibers, and a line written before another
+// fiber calls process.exit() is in the file.
+function isStdioFd(fd: unknown): boolean {
+  return fd === 0 || fd === 1 || fd === 2;
+}
+
+// The same for a path naming the process's stdio (writeFileSync('/dev/stdout', ...)).
+const stdioPaths = new Set(
+  ['/dev/stdin', '/dev/stdout', '/dev/stderr'].concat(
+    ...[0, 1, 2].map((n) => [`/dev/fd/${n}`, `/proc/self/fd/${n}`, `/proc/${process.pid}/fd/${n}`]),
+  ),
+);
+
+function isStdioTarget(target: unknown): boolean {
+  if (isStdioFd(target)) return true;
+  if (typeof target === 'string') return stdioPaths.has(target);
+  if (target instanceof URL) return target.protocol === 'file:' && stdioPaths.has(target.pathname);
+  return false;
+}
+
+/** Spec.direct for functions whose first argument is the fd (or path) written to. */
+function stdioFirst(args: Args): boolean {
+  return isStdioTarget(args[0]);
+}
+
+// --- whole-file writes -----------------------------------------------------------
+
+// writeFileSync, appendFileSync and copyFileSync replace or extend a whole file in
+// one sync call: under node no other code can run in between, so two of them to one
+// path never mix. In fibers each is several threadpool jobs (open, write chunks,
+// close); a per-path lock keeps them whole with respect to other fibers. The lock
+// is taken in the fiber before the operation starts and released by the
+// operation's own callback, so a fiber killed or timed out while parked keeps it
+// until its write really ended: the next writer never overlaps a write still
+// running on libuv. Paths are resolved against the cwd, not through symlinks.
+// Value: the fibers waiting for the path, first come first served; present while
+// a write holds it.
+const fileWaiters = new Map<string, Array<Waiter<void>>>();
+
+function lockFile(file: string, what: string): void {
+  const queue = fileWaiters.get(file);
+  if (queue === undefined) {
+    fileWaiters.set(file, []);
+    return;
+  }
+  const w = new Waiter<void>(what);
+  queue.push(w);
+  try {
+    w.get(undefined, what);
+  } catch (err) {
+    // Killed (or timed out) while waiting: leave the queue; if the lock had just
+    // been handed over, pass it on.
+    if (w.delivered) unlockFile(file);
+    else queue.splice(queue.indexOf(w), 1);
+    throw err;
+  }
+}
+
+function unlockFile(file: string): void {
+  const queue = fileWaiters.get(file);
+  if (queue === undefined) return;
+  while (queue.length > 0) {
+    if (queue.shift()!.switch(undefined)) return;
+  }
+  fileWaiters.delete(file);
+}
+
+// Starts the operation holding file's lock; releases it when the operation ends
+// (or fails to start).
+function runHoldingFile(file: string, run: (a: Args, cb: NodeCallback) => void, args: Args, cb: NodeCallback): void {
+  let held = true;
+  const release = (): void => {
+    if (!held) return;
+    held = false;
+    unlockFile(file);
+  };
+  try {
+    run(args, (err, ...results) => {
+      release();
+      cb(err, ...results);
+    });
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+/** The resolved path a whole-file write goes to, or undefined (an fd, or a path node will reject). */
+function wholeFilePath(target: unknown): string | undefined {
+  try {
+    if (typeof target === 'string') return pathModule.resolve(target);
+    if (Buffer.isBuffer(target)) return pathModule.resolve(target.toString());
+    if (target instanceof URL) return pathModule.resolve(fileURLToPath(target));
+  } catch {
+    // Let node:fs report the bad path.
+  }
+  return undefined;
 }
 
 /** A uv error rebuilt the way node:fs's sync binding words it (other path, no path). */
@@ -351,7 +468,7 @@ const readvSyncSpec: Spec = {
 const writeSyncSpec: Spec = {
   arity: 5,
   direct([fd, buffer, offsetOrOptions, , position]) {
-    if (!isFd(fd)) return true;
+    if (!isFd(fd) || isStdioFd(fd)) return true;
     if (typeof buffer === 'string') return false;
     if (!ArrayBuffer.isView(buffer)) return true;
     // writeSync hands a bigint (or other) position to the binding; write() turns it into null.
@@ -378,7 +495,8 @@ const writeSyncSpec: Spec = {
 const writevSyncSpec: Spec = {
   arity: 3,
   direct: ([fd, buffers]) =>
-    !isFd(fd) || !Array.isArray(buffers) || buffers.length === 0 || !buffers.every((b) => ArrayBuffer.isView(b)),
+    !isFd(fd) ||
+    isStdioFd(fd) || !Array.isArray(buffers) || buffers.length === 0 || !buffers.every((b) => ArrayBuffer.isView(b)),
 };
 
 const existsSyncSpec: Spec = {
@@ -639,6 +757,8 @@ const writeFileSyncSpec = (name: 'writeFileSync' | 'appendFileSync'): Spec => ({
   abandon: ([path, , options]) => {
     if (typeof path !== 'number') releaseFifoOpen(path, isPlainOptions(options) ? (options.flag ?? (name === 'writeFileSync' ? 'w' : 'a')) : 'w');
   },
+  direct: stdioFirst,
+  wholeFile: ([path]) => wholeFilePath(path),
   start: ([path, data, options], cb) => twin[name]!(path, data, withoutSignal(options), cb),
 });
 
@@ -680,14 +800,14 @@ const specs: Record<string, Spec> = {
   chmodSync: simple(2),
   chownSync: simple(3),
   closeSync: simple(1),
-  copyFileSync: simple(3),
+  copyFileSync: { arity: 3, wholeFile: ([, dest]) => wholeFilePath(dest) },
   cpSync: cpSyncSpec,
   existsSync: existsSyncSpec,
   fchmodSync: simple(2),
   fchownSync: simple(3),
-  fdatasyncSync: simple(1),
+  fdatasyncSync: { arity: 1, direct: stdioFirst },
   fstatSync: simple(2),
-  fsyncSync: simple(1),
+  fsyncSync: { arity: 1, direct: stdioFirst },
   ftruncateSync: simple(2),
   futimesSync: simple(3),
   globSync: simple(2),

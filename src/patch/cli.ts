@@ -18,6 +18,7 @@ import { Fiber } from '../core/fiber.js';
 import { loadMainModule } from './atomic.js';
 import { enableFibersAlias, splitFibersItem } from './fibers-option.js';
 import { parsePatchList, patchAll, type PatchOptions } from './patcher.js';
+import { sizeThreadpool } from './threadpool.js';
 import { configure } from '../core/runtime.js';
 import { wait } from '../core/wait.js';
 import { nextTick } from '../core/timers.js';
@@ -334,6 +335,7 @@ function usageError(err: { message: string; code?: string }): void {
 }
 
 function main(): void {
+  sizeThreadpool();
   let opts: ReturnType<typeof parseArgs>;
   try {
     opts = parseArgs(process.argv.slice(2));

@@ -5,6 +5,9 @@
 // "fibers" adds the node-fibers alias, here and in child Node processes (NODE_OPTIONS).
 import { enableFibersAlias, splitFibersItem } from './fibers-option.js';
 import { parsePatchList, patchAll } from './patcher.js';
+import { sizeThreadpool } from './threadpool.js';
+
+sizeThreadpool();
 
 const { spec, fibers } = splitFibersItem(process.env.GREENSTACK_PATCH ?? '');
 if (fibers) enableFibersAlias();
