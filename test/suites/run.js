@@ -12,7 +12,17 @@ const os = require('node:os');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..', '..');
-const nodeModules = path.join(root, 'node_modules');
+// A tool project of its own (tools/suites), installed on first use from the npm
+// registry: its packages' bins (touch) must not shadow system commands in the
+// root project's npm install.
+const tools = path.join(root, 'tools', 'suites');
+const nodeModules = path.join(tools, 'node_modules');
+if (!fs.existsSync(path.join(nodeModules, 'lockfile', 'package.json'))) {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const lock = fs.existsSync(path.join(tools, 'package-lock.json'));
+  const r = spawnSync(npm, [lock ? 'ci' : 'install', '--no-audit', '--no-fund', '--prefix', tools], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`npm ${lock ? 'ci' : 'install'} in tools/suites failed (exit ${r.status})`);
+}
 const pkgDir = path.join(nodeModules, 'lockfile');
 const cli = path.join(root, 'bin', 'greenstack.js');
 const preload = path.join(root, 'dist', 'patch', 'patch.js');
