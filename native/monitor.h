@@ -1,5 +1,5 @@
-// monitor.h: the blocking watchdog thread (engine: no JS). It samples the event loop's
-// idle time and calls back when the loop has neither polled nor slept for too long.
+// monitor.h: the blocking watchdog thread, which notices a loop that has neither polled nor slept for too long (engine: no JS).
+// It samples the event loop's idle time and calls back once per incident.
 #pragma once
 
 #include <uv.h>

@@ -1,5 +1,5 @@
-// monitor_v8.cc: the blocking watchdog's JS face (V8 side): when monitor.cc sees the loop
-// blocked, an isolate interrupt captures the running JS stack and prints one report.
+// monitor_v8.cc: the blocking watchdog's JS face (V8 side): an isolate interrupt captures the running JS stack and prints one report.
+// monitor.cc decides when the loop is blocked.
 #include "monitor_v8.h"
 
 #include <node.h>
