@@ -18,7 +18,7 @@ function run(t: ExecutionContext, args: string[], env: Record<string, string | u
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-threadpool-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   // The probe's statSync must use the threadpool (a quick call would run in place).
-  const fullEnv = { ...process.env, GREENSTACK_IN_PLACE: '0', ...env };
+  const fullEnv: Record<string, string | undefined> = { ...process.env, GREENSTACK_IN_PLACE: '0', ...env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete fullEnv[k];
   const r = spawnSync(process.execPath, [...args, fixture, dir], { encoding: 'utf8', env: fullEnv, timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: `${r.signal ?? ""} ${r.error?.message ?? ""} ${r.stderr}` };
