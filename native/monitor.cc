@@ -42,8 +42,17 @@ void Monitor::Stop() {
 
 void Monitor::Main(void* arg) { static_cast<Monitor*>(arg)->Run(); }
 
+// Progress of the loop: its idle time grows while it sleeps in poll, and its iteration
+// count while it turns. A saturated loop (a busy server) never sleeps but still turns:
+// only when neither moves is it blocked.
+static uint64_t Progress(uv_loop_t* loop) {
+  uv_metrics_t metrics;
+  uint64_t turns = uv_metrics_info(loop, &metrics) == 0 ? metrics.loop_count : 0;
+  return uv_metrics_idle_time(loop) + turns;
+}
+
 void Monitor::Run() {
-  uint64_t last_idle = uv_metrics_idle_time(loop_);
+  uint64_t last_idle = Progress(loop_);
   last_change_ns_.store(uv_hrtime(), std::memory_order_relaxed);
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
@@ -51,7 +60,7 @@ void Monitor::Run() {
     if (ms == 0) {
       incident_.store(0, std::memory_order_relaxed);
       wake_.wait(lock);
-      last_idle = uv_metrics_idle_time(loop_);
+      last_idle = Progress(loop_);
       last_change_ns_.store(uv_hrtime(), std::memory_order_relaxed);
       continue;
     }
@@ -59,7 +68,7 @@ void Monitor::Run() {
     uint64_t period = std::clamp<uint64_t>(ms / 4, 1, 250);
     wake_.wait_for(lock, std::chrono::milliseconds(period));
     if (stopping_) break;
-    uint64_t idle = uv_metrics_idle_time(loop_);
+    uint64_t idle = Progress(loop_);
     uint64_t now = uv_hrtime();
     if (idle != last_idle) {
       last_idle = idle;

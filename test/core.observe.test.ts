@@ -250,6 +250,12 @@ test('watchdog: code on the hub is reported as the hub', (t) => {
   t.regex(r.stderr, /by the hub \(no fiber is running\), at:\n(\s+at .*\n)*?\s+at (Timeout\.)?blockTheHub/);
 });
 
+test('watchdog: a saturated loop that keeps turning (a busy server never sleeps in poll) is not reported', (t) => {
+  const r = runFixture('observe.js', { args: ['busy'] });
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout.trim()), { reports: 0 }, r.stderr);
+});
+
 test('watchdog: turned off at run time, and GREENSTACK_MONITOR_MS turns it on', (t) => {
   const off = runFixture('observe.js', { args: ['off'] });
   t.is(off.status, 0, off.stderr);
