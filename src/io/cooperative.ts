@@ -150,10 +150,15 @@ export function inPlace<T>(name: string, call: () => T, out: { value?: T }, regu
     return false;
   }
   const t0 = performance.now();
+  // node's own function may call other fs functions through the (patched) module
+  // (Node 20's readFileSync calls fs.openSync and fs.readSync): those run in place too.
+  const f = hub.current!;
+  f._noPark++;
   try {
     if (regularFile !== undefined && !regularFile()) return false;
     out.value = call();
   } finally {
+    f._noPark--;
     if (performance.now() - t0 > slowMs) backoff.set(name, SLOW_BACKOFF);
   }
   return true;
