@@ -114,3 +114,7 @@ test('dns callbacks given in a fiber continue in a fiber', (t) => {
 test('the CLI program\'s own top level still parks on patched calls (only the modules it requires load atomically)', (t) => {
   t.deepEqual(scenario('main-top-level-parks'), { othersRan: true });
 });
+
+test('process \'beforeExit\' listeners a fiber registered run where node runs them: as often as node emits it', (t) => {
+  t.deepEqual(scenario('before-exit'), { calls: 2 });
+});

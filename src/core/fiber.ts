@@ -109,6 +109,23 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
 
   /** Schedules the fiber to run on a later hub turn. */
   start(): this {
+    this.begin();
+    hub.start(this);
+    return this;
+  }
+
+  /**
+   * @internal Hub only: starts the fiber and runs it at once, until it first blocks or
+   * ends ("run-now": patch mode's continuations, a server's request), without queueing
+   * a hub turn for it, so a fiber that ends at once leaves the loop no new work.
+   */
+  _runNow(): this {
+    this.begin();
+    hub.resumeNow(this);
+    return this;
+  }
+
+  private begin(): void {
     if (this.state !== NEW || this.startTimer !== undefined) {
       throw new InvalidSwitchError(`${this} has already been started`);
     }
@@ -122,8 +139,6 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
     if (parent !== null) this.parentId = parent.id;
     startedFibers.add(this);
     if (spawnChannel.hasSubscribers) spawnChannel.publish({ fiber: this, parent });
-    hub.start(this);
-    return this;
   }
 
   /** Schedules the fiber to start after ms milliseconds. */

@@ -101,7 +101,7 @@ function pump(lane: Lane, rethrow: boolean): void {
   stats.invocations++;
   const f = new Fiber(runJob, { args: [lane, job], name: job.name });
   try {
-    f.start();
+    f._runNow();
   } catch (err) {
     if (!(err instanceof CarrierLimitError)) throw err;
     // No thread for another fiber: run the work as node would, on the hub.
@@ -110,7 +110,6 @@ function pump(lane: Lane, rethrow: boolean): void {
     pumpLater(lane);
     return;
   }
-  hub.resumeNow(f);
   if (rethrow && f.dead && !f.successful) throw f.error;
 }
 
@@ -219,9 +218,15 @@ function prependListener(this: EventEmitter, type: string | symbol, listener: An
   return originals!.prependListener.call(this, type, listener);
 }
 
+// The process's lifecycle events run where node runs them: a fiber started from a
+// 'beforeExit' listener is new work for the loop, so node would emit it again, forever.
+function lifecycle(emitter: EventEmitter, type: string | symbol): boolean {
+  return emitter === (process as unknown as EventEmitter) && (type === 'beforeExit' || type === 'exit');
+}
+
 function emit(this: EventEmitter, type: string | symbol, ...args: unknown[]): boolean {
   const owners = (this as unknown as Tracked)[kOwners];
-  if (owners === undefined || hub.current !== null) return originals!.emit.call(this, type, ...args);
+  if (owners === undefined || hub.current !== null || lifecycle(this, type)) return originals!.emit.call(this, type, ...args);
   const listeners = (this as unknown as Tracked).rawListeners(type);
   let mine: Switchable[] | null = null;
   for (const l of listeners) {
