@@ -367,6 +367,9 @@ const simple = (arity: number): Spec => ({ arity });
 function statSpec(name: 'statSync' | 'lstatSync'): Spec {
   return {
     arity: 2,
+    // null options: Node 24's sync function throws (reading null.bigint), Node 20/22's
+    // takes the defaults; node's own answer either way.
+    direct: ([, options]) => options === null,
     start(args, cb) {
       const options = args[1] as { throwIfNoEntry?: unknown } | undefined;
       twin[name]!(args[0], options, (err: NodeJS.ErrnoException | null, stats: unknown) => {
@@ -701,7 +704,9 @@ const readFileSyncSpec: Spec = {
     if (typeof path !== 'number') releaseFifoOpen(path, isPlainOptions(options) ? (options.flag ?? 'r') : 'r');
   },
   // A number that is no fd, or options node rejects: readFileSync throws before any IO.
-  direct: ([path, options]) => typeof path === 'number' && (!isFd(path) || fdReadEncoding(options) === false),
+  // A buffer as options: Node 24 rejects it (options.buffer) before touching the fd.
+  direct: ([path, options]) =>
+    typeof path === 'number' && (!isFd(path) || fdReadEncoding(options) === false || ArrayBuffer.isView(options)),
   start([path, options], cb) {
     if (typeof path === 'number') readFromFd(path, fdReadEncoding(options) as BufferEncoding | undefined, cb);
     else twin.readFileSync!(path, withoutSignal(options), cb);
