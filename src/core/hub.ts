@@ -92,6 +92,10 @@ export class Hub {
    * fiber: patch mode then leaves them as they are (patch/continuations.ts).
    */
   untracked = 0;
+  /** @internal the fiber whose call runs on the hub's thread right now (callOnHubThread) */
+  calling: Switchable | null = null;
+  /** @internal the call a fiber handed to the hub's thread, run as soon as it switched out */
+  hubCall: (() => void) | null = null;
 
   private readonly fibers: Array<Switchable | undefined> = [];
   private fibersHead = 0;
@@ -138,7 +142,7 @@ export class Hub {
    * scheduled: it will find its Waiter settled before it suspends.
    */
   wake(f: Switchable): void {
-    if (f === this.current || f._mode !== NONE || f._handle === null) return;
+    if (f === this.current || f === this.calling || f._mode !== NONE || f._handle === null) return;
     f._mode = VALUE;
     if (this.observing) this.observer!.woken(f);
     this.enqueue(f);
@@ -151,7 +155,7 @@ export class Hub {
    */
   throwInto(f: Switchable, err: unknown, force: boolean): void {
     if (f._handle === null) return;
-    if (f === this.current) {
+    if (f === this.current || f === this.calling) {
       if (f._deferred === NO_DEFERRED || force) f._deferred = err;
       return;
     }
@@ -208,6 +212,51 @@ export class Hub {
     if (this.contextFrames) f._context = AsyncLocalStorage.snapshot();
     if (this.observing) this.observer!.blocked(f, what);
     while (binding.suspend() === PROBE) this.observer!.probe(f, what, waiter);
+  }
+
+  /**
+   * Fiber only: runs fn on the hub's OS thread and returns or throws what it did, with
+   * nothing else running in between (no other fiber, callback or microtask): only the
+   * OS thread changes, so for the caller it is a plain synchronous call, not a yield.
+   * For Node APIs that keep per-thread state, on carriers (core/thread-affine.ts).
+   */
+  callOnHubThread<T>(fn: () => T): T {
+    const f = this.current!;
+    let ok = false;
+    let result: unknown;
+    this.hubCall = () => {
+      try {
+        result = fn();
+        ok = true;
+      } catch (err) {
+        result = err;
+      }
+    };
+    try {
+      while (binding.suspend() === PROBE) this.observer!.probe(f, 'a call on the hub thread', undefined);
+    } finally {
+      this.hubCall = null;
+    }
+    if (!ok) throw result;
+    return result as T;
+  }
+
+  /**
+   * @internal Runs the call f handed over (callOnHubThread) and switches back into f;
+   * returns whether f then finished. Inside f's async scope, as the call would have run.
+   */
+  runHubCall(f: Switchable): boolean {
+    const call = this.hubCall!;
+    this.hubCall = null;
+    this.current = null;
+    this.calling = f;
+    try {
+      call();
+    } finally {
+      this.calling = null;
+      this.current = f;
+    }
+    return binding.resume(f._handle!, undefined, false);
   }
 
   /**
@@ -387,7 +436,9 @@ function rethrow(err: unknown): never {
 function resumeInScope(f: Switchable, throws: boolean, value: unknown): boolean {
   hub.current = f;
   f._scope = executionAsyncResource();
-  return binding.resume(f._handle!, throws ? value : undefined, throws);
+  let done = binding.resume(f._handle!, throws ? value : undefined, throws);
+  while (!done && hub.hubCall !== null) done = hub.runHubCall(f);
+  return done;
 }
 
 /**

@@ -4,6 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { binding, sharedState } from './native.js';
 import { activeBackend, backendWhy, requestBackend, selectBackend, validateBackend, type BackendName } from './backend.js';
 import { spawnCount } from './fiber.js';
+import { guardThreadAffine } from './thread-affine.js';
 import { hub } from './hub.js';
 import { monitorBlockingMs, observeFromEnv, setMonitorBlockingMs } from './observe.js';
 
@@ -29,7 +30,7 @@ export interface RuntimeOptions {
    * What fibers run on (default env GREENSTACK_BACKEND, else 'auto'): 'carrier' (an OS thread
    * per fiber), 'fast' (user-space stack switching on the hub's thread, used only if its
    * startup self-check passes; else carriers, with the reason on NODE_DEBUG=greenstack), or
-   * 'auto' (carrier for now). Takes effect at once, and only while no fiber is alive
+   * 'auto' (fast on a Node build greenstack's CI ran its suite on, else carrier). Takes effect at once, and only while no fiber is alive
    * (BackendInUseError otherwise).
    */
   backend?: BackendName;
@@ -91,7 +92,10 @@ export function configure(options: RuntimeOptions): void {
     rt.idleTimeout = opts.idleCarrierTimeout as number;
     if (rt.idleTimer !== undefined) watchIdle();
   }
-  if (backend !== undefined && rt.started) applyPin();
+  if (backend !== undefined && rt.started) {
+    guardThreadAffine();
+    applyPin();
+  }
   if (opts.pin !== undefined) {
     rt.pinWanted = opts.pin;
     if (rt.started) applyPin();
@@ -107,6 +111,7 @@ export function ensureStarted(): void {
   // fiber is; undici (fetch) runs WebAssembly. Keep wasm code alive instead.
   setFlagsFromString('--no-wasm-code-gc');
   selectBackend();
+  guardThreadAffine();
   applyPin();
 }
 

@@ -3,7 +3,6 @@ import { executionAsyncResource } from 'node:async_hooks';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { liveFibers, spawnCount } from '../core/fiber.js';
-import { activeBackend } from '../core/backend.js';
 import { hub } from '../core/hub.js';
 import { monitorBlockingMs } from '../core/observe.js';
 import { Waiter } from '../core/waiter.js';
@@ -235,34 +234,6 @@ export function implicitly<T>(w: Waiter<T>, what: string): T {
   } finally {
     f._implicit--;
   }
-}
-
-/**
- * Runs fn on the hub's own OS thread and hands its result (or error) to the calling
- * fiber, which blocks meanwhile. For Node APIs that keep per-OS-thread state: on the
- * carrier backend a fiber runs on a thread of its own, and Node 24 aborts when
- * tls.createSecureContext({ ca }) is used from two threads. On the hub, on the fast
- * backend (one thread), or inside an async scope the fiber opened (it cannot switch
- * there), fn simply runs in place.
- */
-export function onHubThread<T>(what: string, fn: () => T): T {
-  const f = hub.current;
-  if (f === null || activeBackend() === 'fast' || executionAsyncResource() !== f._scope) return fn();
-  return parkOnCallback(
-    what,
-    (cb) =>
-      hub.runCallback(() => {
-        let value: T;
-        try {
-          value = fn();
-        } catch (err) {
-          cb(err);
-          return;
-        }
-        cb(null, value);
-      }),
-    first<T>,
-  );
 }
 
 /** The first callback result (most Node callbacks: `(err, value)`). */

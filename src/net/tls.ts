@@ -4,7 +4,7 @@
 // blocking methods), connect() returning such sockets, Server/createServer whose
 // 'secureConnection' listeners run in a fiber per connection, and connectSync().
 import * as tls from 'node:tls';
-import { onHubThread, type CooperativeModule } from '../io/cooperative.js';
+import type { CooperativeModule } from '../io/cooperative.js';
 import { BlockingInHubError } from '../core/errors.js';
 import { hub } from '../core/hub.js';
 import { connectArgs } from './net.js';
@@ -114,22 +114,9 @@ export function connectSync(options: ConnectSyncOptions): GreenTLSSocket;
 export function connectSync(...args: unknown[]): GreenTLSSocket {
   const { timeout, signal, ...options } = connectArgs(args);
   if (hub.current === null) throw new BlockingInHubError('tls.connectSync()');
-  if (options.secureContext === undefined) options.secureContext = createSecureContext(options as tls.SecureContextOptions);
   const sock = blocking(tls.connect(options as tls.ConnectionOptions));
   waitForEvent(sock, 'secureConnect', { timeout, signal }, 'tls.connectSync()', () => sock.destroy(), connectSync);
   return sock;
-}
-
-const originalCreateSecureContext = tls.createSecureContext;
-
-/**
- * tls.createSecureContext(), made on the hub's OS thread when called in a fiber on
- * a carrier: Node 24 keeps per-thread state there and aborts (CleanupQueue::Add)
- * once contexts with `ca` are made on two threads. Patch mode installs it on
- * node:tls, where tls.connect() and https agents look it up.
- */
-export function createSecureContext(options?: tls.SecureContextOptions): tls.SecureContext {
-  return onHubThread('tls.createSecureContext()', () => originalCreateSecureContext(options));
 }
 
 /**
@@ -140,7 +127,7 @@ export function createSecureContext(options?: tls.SecureContextOptions): tls.Sec
  */
 export const cooperative: CooperativeModule = {
   module: 'tls',
-  implements: { createSecureContext },
+  implements: {},
   afterPatch() {
     installSocketMethods(tls.TLSSocket.prototype);
     patchServers('tls');
