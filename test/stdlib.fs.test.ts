@@ -726,6 +726,27 @@ test.serial('quick calls run in place (no switch); whole-file calls on a FIFO st
   await writer;
 });
 
+test.serial('a fiber looping on quick calls in place still lets timers and other fibers run', async (t) => {
+  // No call counts as slow (that would also send one to the threadpool): only the slice.
+  setInPlaceCalls(true, Infinity, 10);
+  t.teardown(() => setInPlaceCalls(true));
+  let stop = false;
+  let calls = 0;
+  const looper = spawn(() => {
+    while (!stop) {
+      green.statSync(__filename);
+      calls++;
+    }
+  });
+  // Without a slice, statSync in place never switches: this timer would never fire.
+  const other = spawn(() => sleep(5));
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await other;
+  stop = true;
+  await looper;
+  t.true(calls > 0);
+});
+
 test.serial('killed FIFO opens (read and write ends) keep no threadpool thread and no fd', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-fifo-'));
   try {

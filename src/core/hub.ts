@@ -70,6 +70,10 @@ export abstract class Switchable {
    * implicit call: released when it blocks explicitly or ends (run to completion)
    */
   _held: Array<() => void> | null = null;
+  /** @internal hub.switches when it began its current run of calls in place (io/cooperative.ts) */
+  _placeSwitch = -1;
+  /** @internal performance.now() at the first call in place of that run */
+  _placeStart = 0;
   /** @internal performance.now() when it last suspended, while the hub was observing (observe.ts) */
   _since = -1;
 }

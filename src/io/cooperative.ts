@@ -120,47 +120,73 @@ const IN_PLACE = new Set([
 ]);
 // Well above a preempted quick call on a loaded machine; a stalled filesystem stalls for longer.
 let slowMs = 10;
+// A fiber calling in place this long since it was resumed lets the others in.
+let sliceMs = 10;
 const SLOW_BACKOFF = 64;
 const backoff = new Map<string, number>();
 let inPlaceOff = process.env.GREENSTACK_IN_PLACE === '0';
 
 /**
  * Tests and benchmarks: false sends every cooperative call through the threadpool;
- * slow sets the duration in ms above which a call in place counts as slow.
+ * slow sets the duration in ms above which a call in place counts as slow, and slice
+ * the longest run of calls in place (since the fiber was resumed) before one takes
+ * the threadpool way.
  */
-export function setInPlaceCalls(enabled: boolean, slow = 10): void {
+export function setInPlaceCalls(enabled: boolean, slow = 10, slice = slow): void {
   inPlaceOff = !enabled;
   slowMs = slow;
+  sliceMs = slice;
   backoff.clear();
 }
 
+/** What inPlace() returns when the call must go through the threadpool. */
+export const NOT_IN_PLACE: unique symbol = Symbol('greenstack.notInPlace');
+
 /**
- * In a fiber (inFiber() was true): runs call in place, timed, and returns true with
- * the result in out, when the call named name would not block for long; false to
- * go through the threadpool.
+ * In a fiber (inFiber() was true): runs fn.apply(self, args) in place, timed, and
+ * returns its result when the call named name would not block for long (for a
+ * whole-file call, when regularFile(name, args) says its target is a regular file);
+ * NOT_IN_PLACE to go through the threadpool. No closure per call: this is the path
+ * of every quick fs call.
  */
-export function inPlace<T>(name: string, call: () => T, out: { value?: T }, regularFile?: () => boolean): boolean {
-  if (inPlaceOff) return false;
-  if (!IN_PLACE.has(name) && regularFile === undefined) return false;
-  const left = backoff.get(name);
-  if (left !== undefined) {
-    if (left > 1) backoff.set(name, left - 1);
-    else backoff.delete(name);
-    return false;
+export function inPlace(
+  name: string,
+  fn: (...args: unknown[]) => unknown,
+  self: unknown,
+  args: unknown[],
+  regularFile?: (name: string, args: unknown[]) => boolean,
+): unknown {
+  if (inPlaceOff) return NOT_IN_PLACE;
+  if (regularFile === undefined && !IN_PLACE.has(name)) return NOT_IN_PLACE;
+  if (backoff.size > 0) {
+    const left = backoff.get(name);
+    if (left !== undefined) {
+      if (left > 1) backoff.set(name, left - 1);
+      else backoff.delete(name);
+      return NOT_IN_PLACE;
+    }
   }
   const t0 = performance.now();
+  const f = hub.current!;
+  // Fairness: a fiber that has gone on calling in place for a whole slice since it was
+  // last resumed takes the threadpool way this once, so other fibers, timers and IO
+  // get their turn (a loop of statSync would otherwise starve them).
+  if (f._placeSwitch !== hub.switches) {
+    f._placeSwitch = hub.switches;
+    f._placeStart = t0;
+  } else if (t0 - f._placeStart > sliceMs) {
+    return NOT_IN_PLACE;
+  }
   // node's own function may call other fs functions through the (patched) module
   // (Node 20's readFileSync calls fs.openSync and fs.readSync): those run in place too.
-  const f = hub.current!;
   f._noPark++;
   try {
-    if (regularFile !== undefined && !regularFile()) return false;
-    out.value = call();
+    if (regularFile !== undefined && !regularFile(name, args)) return NOT_IN_PLACE;
+    return fn.apply(self, args);
   } finally {
     f._noPark--;
     if (performance.now() - t0 > slowMs) backoff.set(name, SLOW_BACKOFF);
   }
-  return true;
 }
 
 /**

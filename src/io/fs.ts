@@ -12,7 +12,7 @@ import pathModule = require('node:path');
 import { fileURLToPath } from 'node:url';
 import { InvalidArgTypeError } from '../core/errors.js';
 import { Waiter } from '../core/waiter.js';
-import { callbackTwins, first, inFiber, inPlace, parkOnCallback, type CooperativeModule, type NodeCallback } from './cooperative.js';
+import { callbackTwins, first, inFiber, inPlace, NOT_IN_PLACE, parkOnCallback, type CooperativeModule, type NodeCallback } from './cooperative.js';
 import { declareCooperative } from './declare.js';
 
 export * from 'node:fs';
@@ -123,8 +123,23 @@ interface Spec {
   wholeFile?: (args: Args) => string | undefined;
 }
 
-function isFunction(v: unknown): boolean {
-  return typeof v === 'function';
+// Whether one of the first arity arguments is a function (a loop: this is every call's path).
+function hasFunction(args: Args, arity: number): boolean {
+  for (let i = 0; i < arity && i < args.length; i++) if (typeof args[i] === 'function') return true;
+  return false;
+}
+
+// Node 20 aborts the process (a CHECK in its binding) on -0 as an fd or mode, and on a
+// mode from 2^31 to 2^32-1, sync or not: those become 0 and the mode's int32. A copy
+// only when one is there.
+function normalized(args: Args, modeAt: number): Args {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a === 'number' && (Object.is(a, -0) || (i === modeAt && a >= 2 ** 31 && a < 2 ** 32))) {
+      return args.map((v, j) => (Object.is(v, -0) ? 0 : j === modeAt && typeof v === 'number' && v >= 2 ** 31 && v < 2 ** 32 ? v | 0 : v));
+    }
+  }
+  return args;
 }
 
 function pad(args: Args, arity: number): Args {
@@ -157,7 +172,7 @@ function regularTarget(name: string, args: Args): boolean {
     if (flag !== undefined && flag !== (name === 'readFileSync' ? 'r' : name === 'writeFileSync' ? 'w' : 'a')) return false;
   }
   // A write of another fiber to this path is still running on libuv: wait for it in line.
-  if (name !== 'readFileSync' && fileWaiters.has(wholeFilePath(target) ?? '')) return false;
+  if (name !== 'readFileSync' && fileWaiters.size > 0 && fileWaiters.has(wholeFilePath(target) ?? '')) return false;
   try {
     const st = statQuiet(target, { throwIfNoEntry: false });
     return st === undefined ? name !== 'readFileSync' : st.isFile();
@@ -176,21 +191,20 @@ function makeCooperative(name: string, spec: Spec): AnyFn | undefined {
   if (orig === undefined) return undefined;
   const fdFirst = FD_FIRST.test(name);
   const modeAt = MODE_AT[name] ?? -1;
+  const wholeFile = WHOLE_FILE.has(name);
   const coop = {
     [name](this: unknown, ...args: Args): unknown {
-      // Node 20 aborts the process (a CHECK in its binding) on a Symbol fd, on -0 as an
-      // fd or mode, and on a mode from 2^31 to 2^32-1, sync or not.
+      // Node 20 aborts the process (a CHECK in its binding) on a Symbol fd.
       if (fdFirst && typeof args[0] === 'symbol') throw new InvalidArgTypeError('fd', 'of type number', args[0]);
-      args = args.map((a, i) => (Object.is(a, -0) ? 0 : i === modeAt && typeof a === 'number' && a >= 2 ** 31 && a < 2 ** 32 ? a | 0 : a));
+      args = normalized(args, modeAt);
       // A function among the positional arguments: the twin would take it for its
       // callback. Node's sync function ignores or rejects it; let it.
-      if (!inFiber() || args.slice(0, spec.arity).some(isFunction) || spec.direct?.(args) === true) {
+      if (!inFiber() || hasFunction(args, spec.arity) || spec.direct?.(args) === true) {
         const value = orig.apply(this, args);
         return spec.wrap === undefined ? value : spec.wrap(value);
       }
-      const done: { value?: unknown } = {};
-      const regular = WHOLE_FILE.has(name) ? () => regularTarget(name, args) : undefined;
-      if (inPlace(name, () => orig.apply(this, args), done, regular)) return spec.wrap === undefined ? done.value : spec.wrap(done.value);
+      const quick = inPlace(name, orig, this, args, wholeFile ? regularTarget : undefined);
+      if (quick !== NOT_IN_PLACE) return spec.wrap === undefined ? quick : spec.wrap(quick);
       const start = spec.start ?? ((a: Args, cb: NodeCallback) => asyncFn!(...pad(a, spec.arity), cb));
       const pick = spec.pick === undefined ? first : (results: unknown[]) => spec.pick!(results, args);
       const fix = spec.fixError;
@@ -853,7 +867,7 @@ for (const name of syncFunctionNames) {
 
 // realpathSync.native: the same, on realpath.native.
 const coopRealpathNative = function native(this: unknown, ...args: Args): unknown {
-  if (!inFiber() || args.slice(0, 2).some(isFunction)) return nativeRealpathSync.apply(this, args);
+  if (!inFiber() || hasFunction(args, 2)) return nativeRealpathSync.apply(this, args);
   return parkOnCallback('realpathSync.native', (cb) => nativeRealpath(...pad(args, 2), cb), first);
 };
 Object.defineProperty(coopRealpathNative, 'length', { value: nativeRealpathSync.length });
@@ -864,7 +878,7 @@ if (original.mkdtempDisposableSync !== undefined) {
   const orig = original.mkdtempDisposableSync;
   coop.mkdtempDisposableSync = {
     mkdtempDisposableSync(this: unknown, ...args: Args): unknown {
-      if (!inFiber() || args.slice(0, 2).some(isFunction)) return orig.apply(this, args);
+      if (!inFiber() || hasFunction(args, 2)) return orig.apply(this, args);
       const path = coop.mkdtempSync!(args[0], args[1]) as string;
       const fullPath = pathModule.resolve(process.cwd(), path);
       const remove = (): void => {

@@ -184,7 +184,9 @@ function insideOwnFiber(server: object, event: string): boolean {
 function emitInFiber(server: net.Server, event: string, args: unknown[]): boolean {
   const f = new Fiber(runListeners, { args: [server, event, args], name: `${event} listener` });
   try {
-    f.start();
+    // On the hub it runs at once, as node's listeners would, with no hub turn queued.
+    if (hub.current === null) f._runNow();
+    else f.start();
   } catch (err) {
     if (!(err instanceof CarrierLimitError)) throw err;
     // No thread for another fiber: run the listeners as node would, on the hub.
@@ -196,7 +198,6 @@ function emitInFiber(server: net.Server, event: string, args: unknown[]): boolea
     }
     return false;
   }
-  if (hub.current === null) hub.resumeNow(f);
   return true;
 }
 

@@ -57,8 +57,13 @@ export function continuationStats(): { invocations: number; held: number; queued
 
 /** The owner that is parked in an implicit call right now, if any. */
 function heldBy(owners: readonly Switchable[]): Switchable | null {
-  for (const o of owners) if (o._implicit > 0 && o._handle !== null && o !== hub.current) return o;
+  for (const o of owners) if (parkedImplicitly(o)) return o;
   return null;
+}
+
+// o sits in a patched *Sync call (an implicit park): its callbacks wait, as under node.
+function parkedImplicitly(o: Switchable): boolean {
+  return o._implicit > 0 && o._handle !== null && o !== hub.current;
 }
 
 /**
@@ -159,21 +164,22 @@ export function continueInFiber<F extends AnyFn>(fn: F, coalesce = false): F {
  * util.promisify.custom) are kept.
  */
 export function withContinuedCallback<F extends AnyFn>(original: F): F {
-  const wrapped = {
-    [original.name](this: unknown, ...args: unknown[]): unknown {
-      if (hub.current !== null) {
-        const last = args.length - 1;
-        if (last >= 0 && typeof args[last] === 'function') args[last] = continueInFiber(args[last] as AnyFn);
-      }
-      return Reflect.apply(original, this, args);
-    },
-  }[original.name]!;
+  return standIn(original, function (this: unknown, ...args: unknown[]): unknown {
+    if (hub.current !== null) {
+      const last = args.length - 1;
+      if (last >= 0 && typeof args[last] === 'function') args[last] = continueInFiber(args[last] as AnyFn);
+    }
+    return Reflect.apply(original, this, args);
+  });
+}
+
+// fn under original's name and length, with original's other own properties
+// (util.promisify.custom...): code that inspects the function sees node's.
+function standIn<F extends AnyFn>(original: F, fn: AnyFn): F {
   for (const key of Reflect.ownKeys(original)) {
-    if (key === 'length' || key === 'name' || key === 'prototype') continue;
-    Object.defineProperty(wrapped, key, Object.getOwnPropertyDescriptor(original, key)!);
+    if (key !== 'prototype') Object.defineProperty(fn, key, Object.getOwnPropertyDescriptor(original, key)!);
   }
-  Object.defineProperty(wrapped, 'length', { value: original.length });
-  return wrapped as F;
+  return fn as F;
 }
 
 // --- EventEmitter ------------------------------------------------------------------
@@ -281,17 +287,10 @@ type TimerFn = (callback: AnyFn, ...rest: unknown[]) => unknown;
 let timerOriginals: { setTimeout: TimerFn; setInterval: TimerFn; setImmediate: TimerFn; nextTick: TimerFn } | null = null;
 
 function timerWrapper(original: TimerFn, coalesce: boolean): TimerFn {
-  const wrapped = {
-    [original.name](this: unknown, callback: AnyFn, ...rest: unknown[]): unknown {
-      if (hub.current !== null && typeof callback === 'function') callback = continueInFiber(callback, coalesce);
-      return Reflect.apply(original, this, [callback, ...rest]);
-    },
-  }[original.name]!;
-  for (const key of Reflect.ownKeys(original)) {
-    if (key === 'length' || key === 'name' || key === 'prototype') continue;
-    Object.defineProperty(wrapped, key, Object.getOwnPropertyDescriptor(original, key)!);
-  }
-  return wrapped;
+  return standIn(original, function (this: unknown, callback: AnyFn, ...rest: unknown[]): unknown {
+    if (hub.current !== null && typeof callback === 'function') callback = continueInFiber(callback, coalesce);
+    return Reflect.apply(original, this, [callback, ...rest]);
+  });
 }
 
 /** The replacements for node:timers' exports (and the globals, set by installTimerContinuations). */
@@ -314,7 +313,7 @@ function tickWrapper(original: TimerFn): TimerFn {
     if (owner !== null && hub.untracked === 0 && typeof callback === 'function') {
       const fn = callback;
       callback = function (this: unknown, ...args: unknown[]): unknown {
-        if (hub.current === null && owner._implicit > 0 && owner._handle !== null) {
+        if (parkedImplicitly(owner)) {
           stats.held++;
           hub.hold(owner, () => void Reflect.apply(fn, this, args));
           return undefined;

@@ -7,6 +7,19 @@ function openFds(): number {
   return fs.readdirSync('/proc/self/fd').length;
 }
 
+// What each open fd is (socket:[inode], pipe:[inode], a path), for the failure message.
+function fdTargets(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      out.set(fd, fs.readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      // closed meanwhile (the readdir's own fd)
+    }
+  }
+  return out;
+}
+
 /** Counts the process's OS threads (carriers included). */
 export function threadCount(): number {
   return fs.readdirSync('/proc/self/task').length;
@@ -18,8 +31,10 @@ export function threadCount(): number {
  */
 export function checkLeaks(test: TestFn): void {
   let fds = 0;
+  let before = new Map<string, string>();
   test.beforeEach(() => {
     fds = openFds();
+    before = fdTargets();
   });
   test.afterEach.always(async (t) => {
     // Let the hub run links, timers and closes that the test's last step queued
@@ -32,6 +47,9 @@ export function checkLeaks(test: TestFn): void {
     t.is(liveFibers(), 0, 'a fiber is still alive');
     t.is(stats.suspended, 0, 'a fiber is still suspended');
     t.is(stats.carriers, stats.idleCarriers, 'a carrier thread is still busy');
-    t.true(openFds() <= fds, `fds leaked: ${openFds()} open, ${fds} before`);
+    if (openFds() > fds) {
+      const added = [...fdTargets()].filter(([fd, target]) => before.get(fd) !== target).map(([fd, target]) => `${fd} -> ${target}`);
+      t.fail(`fds leaked: ${openFds()} open, ${fds} before; new: ${added.join(', ')}`);
+    }
   });
 }
