@@ -11,8 +11,9 @@ const carrier = onCarriers();
 async function burst(n: number): Promise<void> {
   const gate = new Event();
   const fibers: Fiber<void>[] = [];
+  const before = runtimeStats().suspended;
   for (let i = 0; i < n; i++) fibers.push(spawn(() => void gate.wait()));
-  await until(() => runtimeStats().suspended === n, 60_000, `${n} fibers suspended`);
+  await until(() => runtimeStats().suspended === before + n, 60_000, `${n} fibers suspended`);
   gate.set();
   await Promise.all(fibers);
 }
@@ -39,6 +40,22 @@ test.serial('after a burst of 5000 fibers, idle carriers are freed down to a sma
   await until(() => runtimeStats().idleCarriers <= 32, 30_000, 'idle carriers trimmed');
   t.true(runtimeStats().carriers <= 32);
   t.is(await spawn(() => 'still works'), 'still works');
+});
+
+// The idle watcher once ran only while fewer than 32 fibers were alive (it was blamed
+// for early exits that were a fixture's race): a surplus beside them was never freed.
+test.serial('idle carriers are freed down to the reserve while 40 other fibers stay parked', async (t) => {
+  configure({ idleCarrierTimeout: 100 });
+  t.teardown(() => configure({ idleCarrierTimeout: 20_000 }));
+  const hold = new Event();
+  const held: Fiber<void>[] = [];
+  for (let i = 0; i < 40; i++) held.push(spawn(() => void hold.wait()));
+  await until(() => runtimeStats().suspended === 40, 60_000, '40 fibers suspended');
+  await burst(500);
+  await until(() => runtimeStats().idleCarriers <= 32, 30_000, 'idle carriers trimmed beside parked fibers');
+  t.is(runtimeStats().suspended, 40);
+  hold.set();
+  await Promise.all(held);
 });
 
 test.serial('idleCarrierTimeout is validated', (t) => {

@@ -9,6 +9,30 @@ test('a process whose loop empties while fibers are blocked exits normally', (t)
   t.regex(r.stdout, /last fiber done\nexit handler 0/);
 });
 
+// Thousands of parked fibers beside unref'd intervals (the user's, greenstack's idle
+// watcher): the process lives exactly as long as the same program written with async
+// functions does under node, on both backends. Woken fibers all finish; fibers nobody
+// will wake are left parked at a normal exit, as pending async functions are.
+for (const scenario of ['promise', 'event', 'sleep', 'never']) {
+  test(`parked fibers and unref'd intervals end as under node: ${scenario}`, (t) => {
+    const count = 2000;
+    const rounds = 3;
+    const run = (style: string, backend?: string) => {
+      const env: Record<string, string> = backend === undefined ? {} : { GREENSTACK_BACKEND: backend };
+      const r = runFixture('parked-exit.js', { args: [scenario, style, String(count), String(rounds)], env, timeout: 120_000 });
+      t.is(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout.trim().split('\n').pop()!) as { code: number; done: number; parked?: number };
+    };
+    const node = run('async');
+    t.is(node.done, scenario === 'never' ? 0 : count * rounds);
+    for (const backend of ['carrier', 'fast']) {
+      const fibers = run('fibers', backend);
+      t.deepEqual({ code: fibers.code, done: fibers.done }, node, backend);
+      t.is(fibers.parked, scenario === 'never' ? count : 0, backend);
+    }
+  });
+}
+
 test('process.exit() from a fiber keeps its code and runs exit handlers', (t) => {
   const r = runFixture('exit.js', { args: ['exit-from-fiber'] });
   t.is(r.status, 7, r.stderr);

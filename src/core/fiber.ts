@@ -14,7 +14,7 @@ import type { AsyncResource } from 'node:async_hooks';
 import { hub, Switchable } from './hub.js';
 import { addLink, removeLink, runLinks } from './links.js';
 import { binding, sharedState } from './native.js';
-import { ensureStarted, fiberEnded } from './runtime.js';
+import { ensureStarted } from './runtime.js';
 import { endChannel, spawnChannel, startedFibers } from './trace.js';
 import { LongTimer, Waiter, type BlockOptions } from './waiter.js';
 
@@ -43,8 +43,6 @@ const DEAD = 3;
 
 // Shared with every other copy of greenstack in this isolate (native.ts), like the hub.
 const counts = sharedState('fibers', () => ({ nextId: 1, live: 0, spawns: 0 }));
-// Below this many live fibers, an ending fiber has the runtime look for idle carriers to free.
-const IDLE_CHECK_BELOW = 32;
 
 /** @internal Fibers started since the process began (runtimeStats). */
 export function spawnCount(): number {
@@ -242,7 +240,6 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
       binding.discard(this._handle!);
       this._handle = null;
       counts.live--;
-      if (counts.live <= IDLE_CHECK_BELOW) fiberEnded();
       this.finish(reason, !(reason instanceof FiberExit));
       return;
     }
@@ -325,7 +322,6 @@ export class Fiber<T = unknown> extends Switchable implements PromiseLike<T> {
       failed = !(err instanceof FiberExit);
     }
     counts.live--;
-    if (counts.live <= IDLE_CHECK_BELOW) fiberEnded();
     this.finish(result, failed);
   };
 
