@@ -55,7 +55,37 @@ class Coroutine : public Strand {
   void* sp = nullptr;              // saved stack pointer while not running
   bool ran = false;                // V8 has seen its thread identity
   uint64_t words[kMaxSwapWords];   // its values of the swapped TLS words while not running
+#if GREENSTACK_ASAN
+  void* asan_fake = nullptr;       // its fake stack while not running (ASan's, not ours)
+  uintptr_t from_bottom = 0;       // the stack last switched here from
+  size_t from_size = 0;
+  void* back_sp = nullptr;         // Destroy's stack, while a dying coroutine frees its fake stack
+  bool dying = false;
+#endif
 };
+
+#if GREENSTACK_ASAN
+// As ASan does for large ranges itself: whole shadow pages go back to the kernel
+// (they read back as zero: unpoisoned) instead of being written, so the shadow of
+// the never-touched bulk of an 8 MiB native reserve costs no memory; only partial
+// shadow pages at both ends are written.
+void asan::UnpoisonStack(uintptr_t low, uintptr_t high) {
+  if (high <= low) return;
+  size_t scale = 0, offset = 0;
+  __asan_get_shadow_mapping(&scale, &offset);
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t shadow_low = (low >> scale) + offset, shadow_high = (high >> scale) + offset;
+  uintptr_t inner_low = (shadow_low + page - 1) & ~(page - 1), inner_high = shadow_high & ~(page - 1);
+  if (inner_low < inner_high &&
+      madvise(reinterpret_cast<void*>(inner_low), inner_high - inner_low, MADV_DONTNEED) == 0) {
+    uintptr_t mid_low = (inner_low - offset) << scale, mid_high = (inner_high - offset) << scale;
+    ASAN_UNPOISON_MEMORY_REGION(reinterpret_cast<void*>(low), mid_low - low);
+    ASAN_UNPOISON_MEMORY_REGION(reinterpret_cast<void*>(mid_high), high - mid_high);
+  } else {
+    ASAN_UNPOISON_MEMORY_REGION(reinterpret_cast<void*>(low), high - low);
+  }
+}
+#endif
 
 FastSwitcher* FastSwitcher::Create(ThreadExitHook hook, const TlsModule& module,
                                    const TlsLayout& layout, std::string* why) {
@@ -140,6 +170,9 @@ Strand* FastSwitcher::Create(size_t stack_size, int* err) {
     return nullptr;
   }
   uintptr_t base = reinterpret_cast<uintptr_t>(map);
+  // The kernel may hand out the range of a freed stack or of anything else: no
+  // poison from what was there before.
+  asan::UnpoisonStack(base, base + len);
   uintptr_t at = (base + len - sizeof(Coroutine)) & ~static_cast<uintptr_t>(63);
   auto* c = new (reinterpret_cast<void*>(at)) Coroutine(this, map, len, base + page_);
   c->high = at;
@@ -151,6 +184,18 @@ Strand* FastSwitcher::Create(size_t stack_size, int* err) {
 
 void FastSwitcher::Destroy(Strand* s) {
   auto* c = static_cast<Coroutine*>(s);
+#if GREENSTACK_ASAN
+  if (c->asan_fake != nullptr) {
+    // An idle coroutine keeps its fake stack (detect_stack_use_after_return) for
+    // its next task. Only the coroutine itself can free it, by leaving for good:
+    // switch in once more so it does (Arrived), then come back here.
+    c->dying = true;
+    void* fake = nullptr;
+    asan::StartSwitch(&fake, c->stack_low(), c->high - c->stack_low());
+    stack_switch::Switch(&c->back_sp, c->sp);
+    asan::FinishSwitch(fake, nullptr, nullptr);
+  }
+#endif
   if (c->ran) {
     // V8 keeps per-thread data for its identity: drop it while that identity is
     // current (the same thing a carrier does before its thread exits).
@@ -165,6 +210,9 @@ void FastSwitcher::Destroy(Strand* s) {
   void* map = c->map;
   size_t len = c->map_size;
   c->~Coroutine();
+  // Frames it held keep their redzones' poison in ASan's shadow: clear it, or the
+  // next mapping at these addresses would be reported as overflowing them.
+  asan::UnpoisonStack(reinterpret_cast<uintptr_t>(map), reinterpret_cast<uintptr_t>(map) + len);
   munmap(map, len);
 }
 
@@ -175,19 +223,52 @@ void FastSwitcher::SwitchTo(Strand* s) {
     hub_words_[i] = block_[swap_[i]];
     block_[swap_[i]] = c->words[i];
   }
+#if GREENSTACK_ASAN
+  asan::StartSwitch(&hub_fake_, c->stack_low(), c->high - c->stack_low());
+#endif
   stack_switch::Switch(&hub_sp_, c->sp);
+#if GREENSTACK_ASAN
+  asan::FinishSwitch(hub_fake_, nullptr, nullptr);
+#endif
   // SwitchToHub put the hub's words back before switching here.
   current_ = nullptr;
 }
 
-void FastSwitcher::SwitchToHub(Strand* s) {
-  auto* c = static_cast<Coroutine*>(s);
+__attribute__((always_inline)) inline void FastSwitcher::Arrived(Coroutine* c) {
+#if GREENSTACK_ASAN
+  // The fake stack now belongs to the thread again (a dying coroutine frees it).
+  void* fake = c->asan_fake;
+  c->asan_fake = nullptr;
+  asan::FinishSwitch(fake, &c->from_bottom, &c->from_size);
+  if (c->dying) {
+    asan::StartSwitch(nullptr, c->from_bottom, c->from_size);
+    stack_switch::Switch(&c->sp, c->back_sp);
+    __builtin_unreachable();  // Destroy unmaps this stack
+  }
+  // Only the hub switches into a live coroutine (Destroy is the one exception).
+  hub_bottom_ = c->from_bottom;
+  hub_size_ = c->from_size;
+#else
+  (void)c;
+#endif
+}
+
+// Inlined (as Arrived): without ASan, SwitchToHub compiles to what it was before the hooks.
+__attribute__((always_inline)) inline void FastSwitcher::Leave(Coroutine* c, bool final) {
   for (size_t i = 0; i < swap_.size(); i++) {
     c->words[i] = block_[swap_[i]];
     block_[swap_[i]] = hub_words_[i];
   }
+#if GREENSTACK_ASAN
+  asan::StartSwitch(final ? nullptr : &c->asan_fake, hub_bottom_, hub_size_);
+#else
+  (void)final;
+#endif
   stack_switch::Switch(&c->sp, hub_sp_);
+  Arrived(c);
 }
+
+void FastSwitcher::SwitchToHub(Strand* s) { Leave(static_cast<Coroutine*>(s), false); }
 
 bool FastSwitcher::IsCurrent(const Strand* s) const { return s != nullptr && s == current_; }
 
@@ -197,11 +278,17 @@ bool FastSwitcher::IsCurrent(const Strand* s) const { return s != nullptr && s =
 void FastSwitcher::Entry(void* arg) {
   auto* c = static_cast<Coroutine*>(arg);
   FastSwitcher* self = c->owner;
+  self->Arrived(c);
   for (;;) {
     c->ran = true;
     c->RunTask();
-    self->Keep(c);
-    self->SwitchToHub(c);
+    bool kept = self->Keep(c);
+    if (kept && asan::kEnabled) {
+      // Back in the pool: nothing below this frame is live any more.
+      uintptr_t here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+      asan::UnpoisonStack(c->stack_low(), (here & ~(self->page_ - 1)) - self->page_);
+    }
+    self->Leave(c, !kept);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "asan.h"
 #include "switcher.h"
 #include "tls_image.h"
 
@@ -54,6 +55,10 @@ class FastSwitcher : public Switcher {
  private:
   FastSwitcher(ThreadExitHook hook, uint64_t* block, const TlsModule& module, const TlsLayout& layout);
   static void Entry(void* arg);
+  // Coroutine side: hand control to the hub; `final`: c is never switched to again.
+  void Leave(Coroutine* c, bool final);
+  // Coroutine side, first thing after any switch into c (see asan.h).
+  void Arrived(Coroutine* c);
 
   TlsLayout layout_;
   uint64_t* block_;                  // the hub thread's TLS block
@@ -65,6 +70,11 @@ class FastSwitcher : public Switcher {
   Coroutine* current_ = nullptr;
   size_t page_ = 4096;
   bool guard_madvise_ = true;
+#if GREENSTACK_ASAN
+  void* hub_fake_ = nullptr;   // the hub's fake stack while a coroutine runs
+  uintptr_t hub_bottom_ = 0;   // the hub's stack as ASan knows it, learned on the
+  size_t hub_size_ = 0;        // first switch into a coroutine
+#endif
 };
 
 }  // namespace greenstack

@@ -132,10 +132,29 @@ function errorText(error: unknown): string {
   return String((error as Error)?.message ?? error).replace(/\s+/g, ' ');
 }
 
+// GREENSTACK_ADDON=/abs/path/greenstack.node: exactly that file and nothing else (a
+// sanitizer build in its own directory, scripts/asan.sh), so a run never silently
+// falls back to the normal build.
+function loadOverride(file: string): NativeBinding {
+  const fail = (why: string, cause?: unknown): never => {
+    throw new BindingError(`greenstack: GREENSTACK_ADDON=${file}: ${why}. Unset it to use the normal lookup.`, cause);
+  };
+  if (!path.isAbsolute(file)) fail('not an absolute path');
+  if (!file.endsWith('.node')) fail('not a .node file');
+  if (!fs.existsSync(file)) fail('no such file');
+  try {
+    return require(file) as NativeBinding;
+  } catch (error) {
+    return fail(`does not load (${errorText(error)})`, error);
+  }
+}
+
 // Order: a local build (development, or the install script built from source), then the
 // prebuilt addon for this Node ABI. A local build for another ABI (the tree was built with
 // another Node) is skipped; any other failure is reported, never a bare dlopen error.
 function load(): NativeBinding {
+  const override = process.env.GREENSTACK_ADDON;
+  if (override !== undefined && override !== '') return loadOverride(override);
   const abi = process.versions.modules;
   const target = `${process.platform}-${process.arch}`;
   const tried: string[] = [];
