@@ -35,4 +35,24 @@ const p99 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)];
 const now = () => process.hrtime.bigint();
 `;
 
-module.exports = { DIST, SCRIPT_PRELUDE, median, percentile, runFresh };
+// Calls fn with each line of stream that parses as JSON (a child's reports), in order.
+function onJsonLines(stream, fn) {
+  let buf = '';
+  stream.on('data', (d) => {
+    buf += d;
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      let value;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      fn(value);
+    }
+  });
+}
+
+module.exports = { DIST, SCRIPT_PRELUDE, median, onJsonLines, percentile, runFresh };

@@ -8,7 +8,7 @@
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const path = require('node:path');
-const { median } = require('./_util.js');
+const { median, onJsonLines } = require('./_util.js');
 
 const FIX = path.join(__dirname, 'net-fixtures');
 const CLI = path.join(__dirname, '..', 'bin', 'greenstack.js');
@@ -27,21 +27,10 @@ function start(args, env = {}) {
   live.add(proc);
   proc.on('exit', () => live.delete(proc));
   const lines = [];
-  let buf = '';
   const waiters = [];
-  proc.stdout.on('data', (d) => {
-    buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      try {
-        lines.push(JSON.parse(line));
-      } catch {
-        continue;
-      }
-      while (waiters.length > 0 && lines.length > 0) waiters.shift()(lines.shift());
-    }
+  onJsonLines(proc.stdout, (value) => {
+    lines.push(value);
+    while (waiters.length > 0 && lines.length > 0) waiters.shift()(lines.shift());
   });
   const next = (ms = 60_000) =>
     new Promise((resolve, reject) => {

@@ -12,7 +12,7 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { median } = require('./_util.js');
+const { median, onJsonLines } = require('./_util.js');
 
 const FIX = path.join(__dirname, 'web-fixtures');
 const CLI = path.join(__dirname, '..', 'bin', 'greenstack.js');
@@ -42,20 +42,9 @@ function start(argv, env = {}) {
     exited = `${args.map((a) => path.basename(a)).join(' ')} exited with ${code ?? signal}`;
     for (const w of waiters.splice(0)) w.reject(new Error(exited));
   });
-  let buf = '';
-  proc.stdout.on('data', (d) => {
-    buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      try {
-        lines.push(JSON.parse(line));
-      } catch {
-        continue;
-      }
-      while (waiters.length > 0 && lines.length > 0) waiters.shift().resolve(lines.shift());
-    }
+  onJsonLines(proc.stdout, (value) => {
+    lines.push(value);
+    while (waiters.length > 0 && lines.length > 0) waiters.shift().resolve(lines.shift());
   });
   const next = (ms) =>
     new Promise((resolve, reject) => {
