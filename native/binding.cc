@@ -82,6 +82,10 @@ class Hub {
   size_t default_stack_size = limits::kDefaultStackSize;
   size_t suspended = 0;
   bool closing = false;
+  // binding.gcMs[0]: ms this isolate has spent in GC pauses, so a timed call can leave
+  // out a pause that fell inside it (io/cooperative.ts). A typed array: no call to read.
+  std::shared_ptr<v8::BackingStore> gc_ms;
+  uint64_t gc_started = 0;
 
   // Hub side: run f until it suspends or finishes. Called with the isolate locked
   // and entered; returns the same way.
@@ -415,9 +419,32 @@ void Pin(const FunctionCallbackInfo<Value>& info) {
   info.GetReturnValue().Set(rc != 0 ? rc : hub->affinity().pinned_cpu());
 }
 
+void OnGCStart(Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
+  static_cast<Hub*>(data)->gc_started = uv_hrtime();
+}
+
+void OnGCEnd(Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
+  auto* hub = static_cast<Hub*>(data);
+  if (hub->gc_started == 0) return;
+  *static_cast<double*>(hub->gc_ms->Data()) += static_cast<double>(uv_hrtime() - hub->gc_started) / 1e6;
+  hub->gc_started = 0;
+}
+
+// binding.gcMs: a Float64Array(1) over the hub's GC clock (see Hub::gc_ms).
+void SetGcClock(Isolate* isolate, Local<Context> context, Local<Object> target, Hub* hub) {
+  hub->gc_ms = v8::ArrayBuffer::NewBackingStore(isolate, sizeof(double));
+  *static_cast<double*>(hub->gc_ms->Data()) = 0;
+  Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, hub->gc_ms);
+  target->Set(context, String::NewFromUtf8Literal(isolate, "gcMs"), v8::Float64Array::New(buffer, 0, 1)).Check();
+  isolate->AddGCPrologueCallback(OnGCStart, hub);
+  isolate->AddGCEpilogueCallback(OnGCEnd, hub);
+}
+
 void Cleanup(void* arg) {
   auto* hub = static_cast<Hub*>(arg);
   Isolate* isolate = hub->isolate();
+  isolate->RemoveGCPrologueCallback(OnGCStart, hub);
+  isolate->RemoveGCEpilogueCallback(OnGCEnd, hub);
   // Re-locking after a carrier ran (~Unlocker in SwitchInto) restores this thread's
   // V8 state, and Node 24's V8 creates handles doing so (Debug::RestoreDebug). A worker's
   // cleanup hooks run with no HandleScope open: without this one, Node 24 aborts with
@@ -561,6 +588,7 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   SetMethod(isolate, context, exports, "idleLowWater", IdleLowWater, data);
   SetMethod(isolate, context, exports, "registerErrors", RegisterErrors, data);
   SetLimits(isolate, context, exports);
+  SetGcClock(isolate, context, exports, hub);
   // Observability (monitor_v8.cc): independent of the Hub above.
   InitMonitor(isolate, context, exports);
 }

@@ -8,7 +8,7 @@ import { sleep, spawn, Timeout, TimeoutError, withTimeout } from 'greenstack';
 import gfs, * as green from 'greenstack/fs';
 import { checkLeaks } from './helpers/leaks.js';
 import { fixturesDir } from './helpers/subprocess.js';
-import { hub, setInPlaceCalls } from '../dist/core/internal.js';
+import { binding, hub, setInPlaceCalls } from '../dist/core/internal.js';
 
 checkLeaks(test);
 
@@ -745,6 +745,42 @@ test.serial('a fiber looping on quick calls in place still lets timers and other
   stop = true;
   await looper;
   t.true(calls > 0);
+});
+
+test.serial('a GC pause inside a quick call does not send the next calls to the threadpool; a slow call does', async (t) => {
+  // Slow above 5 ms; no slice, so only slowness can send a call the threadpool way.
+  setInPlaceCalls(true, 5, Infinity);
+  t.teardown(() => setInPlaceCalls(true));
+  const heap = Array.from({ length: 1_000_000 }, (_, i) => ({ i })); // a full GC of tens of ms
+  // node's statSync reads options.bigint inside the call: the getter runs in it.
+  const during = (work: () => void) => ({
+    get bigint() {
+      work();
+      return false;
+    },
+  });
+  const r = await spawn(() => {
+    let gcMs = 0;
+    green.statSync(__filename, during(() => {
+      const start = performance.now();
+      binding.collectGarbage();
+      gcMs = performance.now() - start;
+    }));
+    const s0 = hub.switches;
+    green.statSync(__filename);
+    const afterGc = hub.switches - s0;
+    green.lstatSync(__filename, during(() => {
+      const until = performance.now() + 20;
+      while (performance.now() < until);
+    }));
+    const s1 = hub.switches;
+    green.lstatSync(__filename);
+    return { gcMs, afterGc, afterSlow: hub.switches - s1 };
+  });
+  t.is(heap.length, 1_000_000);
+  t.true(r.gcMs > 5, `the GC took ${r.gcMs.toFixed(1)} ms`);
+  t.is(r.afterGc, 0, 'the call after the GC pause ran in place');
+  t.is(r.afterSlow, 1, 'the call after a slow call took the threadpool');
 });
 
 test.serial('killed FIFO opens (read and write ends) keep no threadpool thread and no fd', async (t) => {

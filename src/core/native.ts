@@ -68,6 +68,11 @@ export interface NativeBinding {
   registerErrors(classes: Record<string, new (...args: never[]) => Error>): void;
   /** Sizes defined once in native/limits.h. */
   readonly limits: NativeLimits;
+  /**
+   * [0]: ms this isolate has spent in GC pauses so far, kept by V8's GC callbacks (read
+   * without a call). Absent from an older copy's addon (see attach()).
+   */
+  readonly gcMs?: Float64Array;
 }
 
 /** The native side's sizes (bytes) and counts. */
@@ -274,6 +279,13 @@ function attach(): Shared {
 const shared = attach();
 
 export const binding: NativeBinding = shared.binding;
+
+const gcClock = binding.gcMs ?? new Float64Array(1);
+
+/** ms this isolate has spent in GC pauses so far (0 with an older copy's addon). */
+export function gcPauseMs(): number {
+  return gcClock[0]!;
+}
 
 /**
  * State every copy of greenstack in this isolate shares (the hub, runtime settings):

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { liveFibers, spawnCount } from '../core/fiber.js';
 import { hub } from '../core/hub.js';
+import { gcPauseMs } from '../core/native.js';
 import { monitorBlockingMs } from '../core/observe.js';
 import { Waiter } from '../core/waiter.js';
 
@@ -167,6 +168,7 @@ export function inPlace(
     }
   }
   const t0 = performance.now();
+  const gc0 = gcPauseMs();
   const f = hub.current!;
   // Fairness: a fiber that has gone on calling in place for a whole slice since it was
   // last resumed takes the threadpool way this once, so other fibers, timers and IO
@@ -185,7 +187,9 @@ export function inPlace(
     return fn.apply(self, args);
   } finally {
     f._noPark--;
-    if (performance.now() - t0 > slowMs) backoff.set(name, SLOW_BACKOFF);
+    // A GC pause inside the call is the heap's time, not the filesystem's: left out, or
+    // one full GC under load would send the next SLOW_BACKOFF quick calls the slow way.
+    if (performance.now() - t0 - (gcPauseMs() - gc0) > slowMs) backoff.set(name, SLOW_BACKOFF);
   }
 }
 
