@@ -39,7 +39,7 @@ test('a fiber of one copy blocks in the other copy\'s calls, and back', (t) => {
 
 test('an incompatible second copy fails to load with a typed error naming both', (t) => {
   const copy = copyPackage(t, (js) => {
-    const edited = js.replace(/const PROTOCOL = 1;/, 'const PROTOCOL = 2;');
+    const edited = js.replace(/const PROTOCOL = (\d+);/, (_, n: string) => `const PROTOCOL = ${Number(n) + 1};`);
     if (edited === js) throw new Error('PROTOCOL not found in dist/core/native.js');
     return edited;
   });

@@ -66,3 +66,55 @@ test.serial('spawnLater past 2^31-1 ms (and Infinity) does not run early: a 20 m
   }
   t.deepEqual(ran, ['20 ms']);
 });
+
+test.serial('wait(promise) resumes in the promise reaction, in the order an await would, ahead of ready fibers', async (t) => {
+  // The async/await twin: the continuation of `await p` runs in the reaction to p,
+  // before a microtask queued after p resolved.
+  const twin: string[] = [];
+  let resolveTwin!: (v: number) => void;
+  const q = new Promise<number>((r) => (resolveTwin = r));
+  const awaiting = (async () => {
+    twin.push(`resumed with ${await q}`);
+  })();
+  await new Promise((r) => setTimeout(r, 1));
+  resolveTwin(1);
+  queueMicrotask(() => twin.push('next microtask'));
+  await awaiting;
+
+  const order: string[] = [];
+  let resolve!: (v: number) => void;
+  const p = new Promise<number>((r) => (resolve = r));
+  const waiter = spawn(() => {
+    order.push(`resumed with ${wait(p)}`);
+  });
+  // Fibers that keep the ready queue full: a resume through the queue waits behind them.
+  let stop = false;
+  const busy = Array.from({ length: 50 }, () => spawn(() => {
+    while (!stop) sleep(0);
+  }));
+  await new Promise((r) => setTimeout(r, 1));
+  resolve(1);
+  queueMicrotask(() => order.push('next microtask'));
+  await waiter;
+  stop = true;
+  await Promise.all(busy);
+  t.deepEqual(order, twin);
+  t.deepEqual(order, ['resumed with 1', 'next microtask']);
+});
+
+test.serial('a fiber looping on wait() of settled promises does not starve timers or other fibers', async (t) => {
+  let stop = false;
+  let rounds = 0;
+  const looper = spawn(() => {
+    while (!stop) {
+      wait(Promise.resolve(rounds));
+      rounds++;
+    }
+  });
+  const other = spawn(() => sleep(2));
+  await new Promise((r) => setTimeout(r, 20));
+  await other;
+  stop = true;
+  await looper;
+  t.true(rounds > 16, `${rounds} rounds`);
+});

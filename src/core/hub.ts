@@ -14,6 +14,8 @@ const NO_DEFERRED: unique symbol = Symbol.for('greenstack.noDeferred');
 const SLICE_MS = 2;
 // How many fibers a hub turn runs between two looks at the clock.
 const CHUNK = 32;
+// How often one fiber may be resumed from promise reactions in one hub turn.
+const REACTIONS = 16;
 
 /**
  * @internal Resume value that asks a suspended fiber to record where it is and suspend
@@ -74,6 +76,9 @@ export abstract class Switchable {
   _placeSwitch = -1;
   /** @internal performance.now() at the first call in place of that run */
   _placeStart = 0;
+  /** @internal hub.turns when it was last resumed from a promise reaction, and how often in that turn */
+  _reactionTurn = -1;
+  /** @internal */ _reactions = 0;
   /** @internal performance.now() when it last suspended, while the hub was observing (observe.ts) */
   _since = -1;
 }
@@ -189,6 +194,24 @@ export class Hub {
   unschedule(f: Switchable): void {
     f._mode = NONE;
     f._value = undefined;
+  }
+
+  /**
+   * From a promise reaction on the hub: resumes f, which the reaction has just woken, at
+   * once, inside that microtask, as an async function resumes from its await. Without
+   * it a fiber waiting on a promise waits its turn behind every ready fiber for a value
+   * that is already there (a server's handler waiting on fetch() does so twice a
+   * request). At most REACTIONS times per fiber per hub turn: after that f keeps its
+   * place in the ready queue, so a fiber looping on settled promises cannot starve IO.
+   */
+  resumeFromReaction(f: Switchable): void {
+    if (this.current !== null || this.calling !== null || f._mode === NONE) return;
+    if (f._reactionTurn !== this.turns) {
+      f._reactionTurn = this.turns;
+      f._reactions = 0;
+    }
+    if (++f._reactions > REACTIONS) return;
+    this.resume(f); // its queue entry is skipped: step() finds no pending resume
   }
 
   /** Puts the running fiber at the back of the ready queue (sleep(0)). */

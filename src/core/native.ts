@@ -238,7 +238,7 @@ function load(): NativeBinding {
 // protocol uses them, so a fiber of one copy may block in another copy's calls.
 // Bump PROTOCOL whenever what is shared (the binding's surface, the Hub and
 // Switchable fields, the state objects) changes incompatibly.
-const PROTOCOL = 1;
+const PROTOCOL = 2;
 const COPIES = Symbol.for('greenstack.copies');
 const SHARED = Symbol.for(`greenstack.hub.v${PROTOCOL}`);
 

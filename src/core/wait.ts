@@ -38,15 +38,23 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 /**
  * Blocks only the current fiber until the promise (or thenable) settles; returns
- * its value or throws its rejection reason. A non-thenable is returned as is.
+ * its value or throws its rejection reason. A non-thenable is returned as is. The
+ * fiber resumes in the promise's reaction, where `await` would continue.
  */
 export function wait<T>(promise: T | PromiseLike<T>, options?: BlockOptions): Awaited<T> {
   if (hub.current === null) throw new BlockingInHubError('wait()');
   if (!isThenable(promise)) return promise as Awaited<T>;
   const w = new Waiter<Awaited<T>>('wait()');
+  const f = w.fiber;
   Promise.resolve(promise).then(
-    (value) => w.switch(value as Awaited<T>),
-    (err) => w.throw(err),
+    (value) => {
+      w.switch(value as Awaited<T>);
+      hub.resumeFromReaction(f);
+    },
+    (err) => {
+      w.throw(err);
+      hub.resumeFromReaction(f);
+    },
   );
   return w.get(options, 'wait()');
 }
