@@ -172,9 +172,9 @@ async function run() {
   try {
     const env = { UPSTREAM_PORT: String((await up.next()).port) };
     await section(rows, 'http, wait(fetch())', async () => {
-      // --no-wasm-code-gc: V8 aborts ("archived threads in combination with wasm not
-      // supported") when fetch's WebAssembly code is collected while fibers are
-      // suspended; a core fix is pending. Given to both sides alike.
+      // --no-wasm-code-gc: greenstack sets it when its first fiber starts (V8 cannot
+      // collect WebAssembly code, fetch's parser, with threads archived: core/runtime.ts).
+      // Given to the async peer too, so both servers run with the same V8 flags.
       const noWasmGc = '--no-wasm-code-gc';
       const blocking = [];
       const asyncRate = [];
