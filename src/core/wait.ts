@@ -49,11 +49,11 @@ export function wait<T>(promise: T | PromiseLike<T>, options?: BlockOptions): Aw
   Promise.resolve(promise).then(
     (value) => {
       w.switch(value as Awaited<T>);
-      hub.resumeFromReaction(f);
+      hub.resumeWoken(f);
     },
     (err) => {
       w.throw(err);
-      hub.resumeFromReaction(f);
+      hub.resumeWoken(f);
     },
   );
   return w.get(options, 'wait()');
