@@ -84,7 +84,9 @@ test.serial('wait(promise) resumes in the promise reaction, in the order an awai
   const order: string[] = [];
   let resolve!: (v: number) => void;
   const p = new Promise<number>((r) => (resolve = r));
+  let waiting = false;
   const waiter = spawn(() => {
+    waiting = true;
     order.push(`resumed with ${wait(p)}`);
   });
   // Fibers that keep the ready queue full: a resume through the queue waits behind them.
@@ -92,7 +94,7 @@ test.serial('wait(promise) resumes in the promise reaction, in the order an awai
   const busy = Array.from({ length: 50 }, () => spawn(() => {
     while (!stop) sleep(0);
   }));
-  await new Promise((r) => setTimeout(r, 1));
+  while (!waiting) await new Promise((r) => setTimeout(r, 1));
   resolve(1);
   queueMicrotask(() => order.push('next microtask'));
   await waiter;
