@@ -202,8 +202,9 @@ export class Hub {
    * its turn behind every ready fiber for a value that is already there, and a hub turn
    * runs ready fibers 2 ms a loop iteration (a server's handler waiting on fetch() does
    * so twice a request). Not for socket events: resuming a reader inside 'readable'
-   * measured slower than the hub turn's batch (bench echo, 0.56x vs 0.62x of node:net). At most INLINE_RESUMES times per fiber per hub turn: after that f keeps its
-   * place in the ready queue, so a fiber looping on settled promises cannot starve IO.
+   * measured slower than the hub turn's batch (bench echo, 0.56x vs 0.62x of node:net).
+   * At most INLINE_RESUMES times per fiber per hub turn: after that f keeps its place
+   * in the ready queue, so a fiber looping on settled promises cannot starve IO.
    */
   resumeWoken(f: Switchable): void {
     if (this.current !== null || this.calling !== null || f._mode === NONE) return;

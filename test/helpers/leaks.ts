@@ -10,13 +10,7 @@ const OPENSSL_INIT = /^\/etc\/ssl\//;
 
 function openFds(): number {
   let n = 0;
-  for (const fd of fs.readdirSync('/proc/self/fd')) {
-    try {
-      if (!OPENSSL_INIT.test(fs.readlinkSync(`/proc/self/fd/${fd}`))) n++;
-    } catch {
-      // closed meanwhile (the readdir's own fd)
-    }
-  }
+  for (const target of fdTargets().values()) if (!OPENSSL_INIT.test(target)) n++;
   return n;
 }
 
