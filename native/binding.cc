@@ -83,7 +83,8 @@ class Hub {
   size_t suspended = 0;
   bool closing = false;
   // binding.gcMs[0]: ms this isolate has spent in GC pauses, so a timed call can leave
-  // out a pause that fell inside it (io/cooperative.ts). A typed array: no call to read.
+  // out a pause that fell inside it (io/cooperative.ts); [1]: how many pauses (the
+  // self-check proves a GC ran). A typed array: no call to read.
   std::shared_ptr<v8::BackingStore> gc_ms;
   uint64_t gc_started = 0;
 
@@ -426,16 +427,19 @@ void OnGCStart(Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
 void OnGCEnd(Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
   auto* hub = static_cast<Hub*>(data);
   if (hub->gc_started == 0) return;
-  *static_cast<double*>(hub->gc_ms->Data()) += static_cast<double>(uv_hrtime() - hub->gc_started) / 1e6;
+  auto* clock = static_cast<double*>(hub->gc_ms->Data());
+  clock[0] += static_cast<double>(uv_hrtime() - hub->gc_started) / 1e6;
+  clock[1] += 1;
   hub->gc_started = 0;
 }
 
-// binding.gcMs: a Float64Array(1) over the hub's GC clock (see Hub::gc_ms).
+// binding.gcMs: a Float64Array(2) over the hub's GC clock (see Hub::gc_ms).
 void SetGcClock(Isolate* isolate, Local<Context> context, Local<Object> target, Hub* hub) {
-  hub->gc_ms = v8::ArrayBuffer::NewBackingStore(isolate, sizeof(double));
-  *static_cast<double*>(hub->gc_ms->Data()) = 0;
+  hub->gc_ms = v8::ArrayBuffer::NewBackingStore(isolate, 2 * sizeof(double));
+  auto* clock = static_cast<double*>(hub->gc_ms->Data());
+  clock[0] = clock[1] = 0;
   Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, hub->gc_ms);
-  target->Set(context, String::NewFromUtf8Literal(isolate, "gcMs"), v8::Float64Array::New(buffer, 0, 1)).Check();
+  target->Set(context, String::NewFromUtf8Literal(isolate, "gcMs"), v8::Float64Array::New(buffer, 0, 2)).Check();
   isolate->AddGCPrologueCallback(OnGCStart, hub);
   isolate->AddGCEpilogueCallback(OnGCEnd, hub);
 }
@@ -528,12 +532,21 @@ void FastCheck(const FunctionCallbackInfo<Value>& info) {
   info.GetReturnValue().Set(String::NewFromUtf8(isolate, why.c_str()).ToLocalChecked());
 }
 
-// collectGarbage(): a full GC that also drops WeakRef targets kept for the current
-// job, without --expose-gc (the self-check uses it with fibers suspended).
+// collectGarbage(thorough): one full GC that also drops WeakRef targets kept for the
+// current job, without --expose-gc (the self-check uses it with fibers suspended).
+// Critical memory pressure on the isolate's own thread collects at once, in one
+// mark-compact; LowMemoryNotification's rounds (up to seven) cost the CLI's start-up
+// 60 ms, so they run only when asked (thorough) or when the pressure was only queued.
 void CollectGarbage(const FunctionCallbackInfo<Value>& info) {
   Isolate* isolate = info.GetIsolate();
+  Hub* hub = HubOf(info);
   isolate->ClearKeptObjects();
-  isolate->LowMemoryNotification();
+  const double pauses = static_cast<double*>(hub->gc_ms->Data())[1];
+  if (!info[0]->IsTrue()) {
+    isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
+    isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kNone);
+  }
+  if (static_cast<double*>(hub->gc_ms->Data())[1] == pauses) isolate->LowMemoryNotification();
 }
 
 void SetMethod(Isolate* isolate, Local<Context> context, Local<Object> target, const char* name,

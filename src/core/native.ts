@@ -53,8 +53,11 @@ export interface NativeBinding {
   backendInfo(): [string, string];
   /** In a fiber on the fast backend: '' when its thread image is its own, else what is wrong. */
   fastCheck(): string;
-  /** Full GC that also drops WeakRef targets kept for the current job (self-check only). */
-  collectGarbage(): void;
+  /**
+   * One full GC that also drops WeakRef targets kept for the current job; thorough:
+   * V8's rounds until nothing more is freed (self-check only).
+   */
+  collectGarbage(thorough?: boolean): void;
 
   // --- observability (src/core/observe.ts) ---
   /**
@@ -69,8 +72,8 @@ export interface NativeBinding {
   /** Sizes defined once in native/limits.h. */
   readonly limits: NativeLimits;
   /**
-   * [0]: ms this isolate has spent in GC pauses so far, kept by V8's GC callbacks (read
-   * without a call). Absent from an older copy's addon (see attach()).
+   * [0]: ms this isolate has spent in GC pauses so far, [1]: how many pauses, kept by
+   * V8's GC callbacks (read without a call). Absent from an older copy's addon (see attach()).
    */
   readonly gcMs?: Float64Array;
 }
@@ -280,11 +283,16 @@ const shared = attach();
 
 export const binding: NativeBinding = shared.binding;
 
-const gcClock = binding.gcMs ?? new Float64Array(1);
+const gcClock = binding.gcMs ?? new Float64Array(2);
 
 /** ms this isolate has spent in GC pauses so far (0 with an older copy's addon). */
 export function gcPauseMs(): number {
   return gcClock[0]!;
+}
+
+/** GC pauses of this isolate so far (0 with an older copy's addon, or one from before the count). */
+export function gcPauses(): number {
+  return gcClock[1] ?? 0;
 }
 
 /**
