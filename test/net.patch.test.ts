@@ -1,5 +1,8 @@
 // net.patch.test.ts: patch mode for net/tls/http: unmodified servers whose handlers block (readFileSync, execSync, wait(fetch)) serve concurrently; the off switch; unpatch.
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkLeaks } from './helpers/leaks.js';
 import { runFixture } from './helpers/subprocess.js';
@@ -23,6 +26,27 @@ test.serial("http: handlers blocked in wait(fetch(...)) at the same time (the up
   // too), no more (it was 6 when fetch's own callbacks each continued in a fiber).
   t.is(r.perRequest, 2);
   t.deepEqual(r.names, ['fetch', fetch.length, 'text']);
+});
+
+// Response.prototype is a lazy getter that loads undici: wrapping its body readers at
+// start-up cost every patched process 15-40 ms, fetch() or not.
+test.serial("patch mode and the CLI load node's fetch (undici) only when the program calls fetch()", (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-undici-'));
+  try {
+    const script = path.join(dir, 'loaded.js');
+    fs.writeFileSync(script, [
+      "const loaded = () => process.moduleLoadList.some((m) => m.includes('undici'));",
+      'const before = loaded();',
+      "fetch('http://127.0.0.1:1/').catch(() => console.log(JSON.stringify([before, loaded(), Response.prototype.text.name])));",
+    ].join('\n'));
+    for (const flags of [patch, [cli]]) {
+      const r = spawnSync(process.execPath, [...flags, script], { encoding: 'utf8', timeout: 30_000 });
+      t.is(r.status, 0, r.stderr);
+      t.deepEqual(JSON.parse(r.stdout.trim()), [false, true, 'text'], flags.join(' '));
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.serial('http: handlers blocked in execSync at the same time (the shells wait for each other)', (t) => {

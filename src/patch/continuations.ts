@@ -306,24 +306,33 @@ function untracked(original: AnyFn): AnyFn {
 export function installFetchScope(): void {
   if (fetchOriginals !== null || typeof globalThis.fetch !== 'function') return;
   fetchOriginals = [];
-  const targets: Array<[Record<string, unknown>, string[]]> = [
-    [globalThis as unknown as Record<string, unknown>, ['fetch']],
-    [Response.prototype as unknown as Record<string, unknown>, BODY_READERS],
-  ];
-  for (const [target, keys] of targets) {
-    for (const key of keys) {
-      const value = target[key];
-      if (typeof value !== 'function') continue;
-      fetchOriginals.push([target, key, value as AnyFn]);
-      target[key] = untracked(value as AnyFn);
+  const globals = globalThis as unknown as Record<string, unknown>;
+  const fetch = globals.fetch as AnyFn;
+  fetchOriginals.push([globals, 'fetch', fetch]);
+  // Response.prototype is a lazy getter that loads undici (15-40 ms of every start-up
+  // in patch mode): its body readers are wrapped at the first fetch(), before any
+  // Response from the network exists.
+  globals.fetch = untracked(standIn(fetch, function (this: unknown, ...args: unknown[]): unknown {
+    if (fetchOriginals !== null && !readersWrapped) {
+      readersWrapped = true;
+      const target = Response.prototype as unknown as Record<string, unknown>;
+      for (const key of BODY_READERS) {
+        const value = target[key];
+        if (typeof value !== 'function') continue;
+        fetchOriginals.push([target, key, value as AnyFn]);
+        target[key] = untracked(value as AnyFn);
+      }
     }
-  }
+    return Reflect.apply(fetch, this, args);
+  }));
 }
+let readersWrapped = false;
 
 export function uninstallFetchScope(): void {
   if (fetchOriginals === null) return;
   for (const [target, key, value] of fetchOriginals) target[key] = value;
   fetchOriginals = null;
+  readersWrapped = false;
 }
 
 // --- Timers and ticks --------------------------------------------------------------
