@@ -49,6 +49,17 @@ const cases: Case[] = [
   { name: 'readFileSync', args: (T) => [`${T}/a.txt`, { flag: 'zz' }] },
   { name: 'readFileSync', args: (T) => [`${T}/empty`] },
   { name: 'readFileSync', args: (T) => [`${T}/a.txt`, { signal: new AbortController().signal }] },
+  // The addon's whole-file read (fs.ts readWhole): invalid UTF-8, a file larger than a
+  // read chunk, files whose size fstat gives as 0, a symlink, a symlink loop, 'buffer'.
+  { name: 'readFileSync', args: (T) => [`${T}/bad.bin`] },
+  { name: 'readFileSync', args: (T) => [`${T}/bad.bin`, 'utf8'] },
+  { name: 'readFileSync', args: (T) => [`${T}/bad.bin`, { encoding: 'utf16le', flag: 'r' }] },
+  { name: 'readFileSync', args: (T) => [`${T}/big.bin`, 'base64'] },
+  { name: 'readFileSync', args: () => ['/proc/version', 'utf8'] },
+  { name: 'readFileSync', args: () => ['/proc/self/cmdline'] },
+  { name: 'readFileSync', args: (T) => [`${T}/link`, { encoding: null }] },
+  { name: 'readFileSync', args: (T) => [`${T}/loop`] },
+  { name: 'readFileSync', args: (T) => [`${T}/a.txt`, 'buffer'] },
   // writeFileSync / appendFileSync
   { name: 'writeFileSync', args: (T) => [`${T}/w1`, 'hello'] },
   { name: 'writeFileSync', args: (T) => [`${T}/w2`, B('bytes'), { mode: 0o600 }] },
@@ -308,6 +319,8 @@ function makeTree(): string {
   const T = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-diff-'));
   fs.writeFileSync(`${T}/a.txt`, 'alpha\nbeta\n');
   fs.writeFileSync(`${T}/empty`, '');
+  fs.writeFileSync(`${T}/bad.bin`, Buffer.from([0x61, 0xff, 0xfe, 0xc3, 0x28, 0xe2, 0x82, 0x62, 0xf0, 0x9f, 0x98]));
+  fs.writeFileSync(`${T}/big.bin`, Buffer.alloc(200_000, 'xyz\u00e9'));
   fs.mkdirSync(`${T}/dir/sub/deeper`, { recursive: true });
   fs.writeFileSync(`${T}/dir/one`, '1');
   fs.writeFileSync(`${T}/dir/sub/two`, '22');

@@ -58,6 +58,13 @@ export interface NativeBinding {
    * V8's rounds until nothing more is freed (self-check only).
    */
   collectGarbage(thorough?: boolean): void;
+  /** stat(path)'s S_IFMT bits, or -errno (absent from an older copy's addon). */
+  fileType?(path: string): number;
+  /**
+   * The whole regular file at path, read as node's readFileSync reads it; 0 when it is
+   * no regular file (or would block); -errno on failure (absent from an older addon).
+   */
+  readFile?(path: string): Buffer | number;
 
   // --- observability (src/core/observe.ts) ---
   /**
