@@ -67,6 +67,7 @@ async function run() {
       ratio: m(green, k) / m(plain, k),
       target: '<= 1.2x',
     }));
+    rows.push(...startupRows(tmp));
     rows.push({
       name: `walk node_modules (${m(plain, 'files')} files), CLI`,
       value: m(green, 'walkMs'),
@@ -80,6 +81,39 @@ async function run() {
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+// Start-up: the wall time of a whole process running an empty script, under the CLI
+// and under -r greenstack/patch, each paired with plain node in turn (drift hits both).
+const STARTS = 15;
+function startupRows(tmp) {
+  const empty = path.join(tmp, 'empty.js');
+  fs.writeFileSync(empty, '');
+  const wall = (args) => {
+    const t = process.hrtime.bigint();
+    execFileSync(process.execPath, [...args, empty]);
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  };
+  const ways = [
+    ['CLI', [cli]],
+    ['-r greenstack/patch', ['-r', path.join(root, 'dist', 'patch', 'patch.js')]],
+  ];
+  const plain = [];
+  const times = ways.map(() => []);
+  wall([]); // warm the page cache
+  for (let i = 0; i < STARTS; i++) {
+    plain.push(wall([]));
+    ways.forEach(([, args], k) => times[k].push(wall(args)));
+  }
+  return ways.map(([label], k) => ({
+    name: `start-up of an empty script, ${label}`,
+    value: median(times[k]),
+    unit: 'ms',
+    peer: 'plain node',
+    peerValue: median(plain),
+    ratio: median(times[k]) / median(plain),
+    note: `wall time of the whole process, median of ${STARTS}${label === 'CLI' ? '; includes the fast self-check' : ''}`,
+  }));
 }
 
 module.exports = { run };
