@@ -4,7 +4,7 @@ import test from 'ava';
 import { spawn, Timeout, TimeoutError } from 'greenstack';
 import * as green from 'greenstack/crypto';
 import { checkLeaks } from './helpers/leaks.js';
-import { whileTicking } from './helpers/ticker.js';
+import { parksAloneAndBeside, whileTicking } from './helpers/ticker.js';
 
 checkLeaks(test);
 
@@ -123,6 +123,13 @@ test.serial('the declared list covers every *Sync function of node:crypto that h
   t.is(green.createHash, crypto.createHash);
   t.is(green.webcrypto, crypto.webcrypto);
   t.is(green.cooperative.module, 'crypto');
+});
+
+test.serial('a fiber alone derives a key in place; beside another fiber the call parks', async (t) => {
+  const keys: string[] = [];
+  const parks = await parksAloneAndBeside(() => void keys.push(green.pbkdf2Sync('pw', 'salt', 1000, 32, 'sha256').toString('hex')));
+  t.deepEqual(parks, { alone: 0, beside: 1 });
+  t.deepEqual(keys, Array(2).fill(crypto.pbkdf2Sync('pw', 'salt', 1000, 32, 'sha256').toString('hex')));
 });
 
 test.serial('scrypt runs on the threadpool: other fibers keep running', async (t) => {

@@ -146,9 +146,9 @@ export const NOT_IN_PLACE: unique symbol = Symbol('greenstack.notInPlace');
 /**
  * In a fiber (inFiber() was true): runs fn.apply(self, args) in place, timed, and
  * returns its result when the call named name would not block for long (for a
- * whole-file call, when regularFile(name, args) says its target is a regular file);
- * NOT_IN_PLACE to go through the threadpool. No closure per call: this is the path
- * of every quick fs call.
+ * whole-file call, when regularFile(name, args) says its target is a regular file;
+ * a CPU-bound call passes a check that is always true); NOT_IN_PLACE to go through
+ * the threadpool. No closure per call: this is the path of every quick fs call.
  */
 export function inPlace(
   name: string,
@@ -310,16 +310,27 @@ export interface TwinOptions {
 
 /**
  * A cooperative version of a sync function that has a callback twin taking the
- * same arguments: in a fiber it calls twin(...args, cb) and parks; on the hub, or
- * when a positional argument is a function (the twin would take it for its
- * callback), it calls the sync function.
+ * same arguments (CPU-bound work: zlib, crypto): in a fiber it calls twin(...args,
+ * cb) and parks, or, when no other fiber is alive, runs the sync function in place;
+ * on the hub, or when a positional argument is a function (the twin would take it
+ * for its callback), it calls the sync function.
  */
+const alone = (): boolean => true;
+
 export function viaTwin(name: string, sync: AnyFn, twin: AnyFn, options: TwinOptions): AnyFn {
   const { arity, pick = first, direct } = options;
   const fn = {
     [name](this: unknown, ...args: unknown[]): unknown {
       if (!inFiber() || args.slice(0, arity).some((a) => typeof a === 'function') || direct?.(args) === true) {
         return sync.apply(this, args);
+      }
+      // A fiber alone has nothing to overlap the work with: node's own function runs in
+      // place (an unmodified zlib-heavy script under the CLI took 1.7x node's time with
+      // a threadpool round trip per call), timed as quick fs calls are, so one that
+      // takes long still sends the next ones to the threadpool and the hub gets turns.
+      if (liveFibers() <= 1) {
+        const quick = inPlace(name, sync, this, args, alone);
+        if (quick !== NOT_IN_PLACE) return quick;
       }
       // Omitted (or undefined) trailing arguments are left out, so the twin finds
       // its callback early and applies its own defaults, as the sync form does.

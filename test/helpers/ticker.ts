@@ -1,5 +1,6 @@
-// ticker.ts: runs a blocking call in a fiber while another fiber ticks, to show the call let others run.
-import { sleep, spawn } from 'greenstack';
+// ticker.ts: runs a blocking call in a fiber while another fiber ticks, to show the call let others run; counts a call's parks, alone and beside another fiber.
+import { sleep, spawn, wait } from 'greenstack';
+import { hub, setInPlaceCalls } from '../../dist/core/internal.js';
 
 /** Runs fn in a fiber; meanwhile a second fiber ticks every 1 ms. Returns fn's value and the tick count. */
 export async function whileTicking<T>(fn: () => T): Promise<{ value: T; ticks: number }> {
@@ -20,4 +21,34 @@ export async function whileTicking<T>(fn: () => T): Promise<{ value: T; ticks: n
   });
   await ticker;
   return { value, ticks };
+}
+
+/**
+ * Runs fn in a fiber alone, then again while a second fiber is alive (parked), and
+ * returns how many times the calling fiber parked (switched out) in each run.
+ */
+export async function parksAloneAndBeside(fn: () => void): Promise<{ alone: number; beside: number }> {
+  setInPlaceCalls(true); // forget earlier tests' slow calls (a backoff would send fn's to the threadpool)
+  const parks = (): number => {
+    let n = 0;
+    const original = hub.switchOut;
+    hub.switchOut = function (this: typeof hub, ...args: Parameters<typeof hub.switchOut>) {
+      n++;
+      return original.apply(this, args);
+    };
+    try {
+      fn();
+      return n;
+    } finally {
+      hub.switchOut = original;
+    }
+  };
+  const alone = await spawn(parks);
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const other = spawn(() => wait(gate));
+  const beside = await spawn(parks);
+  release();
+  await other;
+  return { alone, beside };
 }
