@@ -88,10 +88,11 @@ async function run() {
       const rows = [];
       for (const clean of [true, false]) {
         const kind = clean ? 'clean build' : 'rebuild';
-        const times = { plain: [], green: [], async: [] };
+        const times = { plain: [], cli: [], green: [], async: [] };
         for (let i = 0; i < RUNS; i++) {
-          // Interleaved, so drift (other load on the machine) hits all three alike.
+          // Interleaved, so drift (other load on the machine) hits all four alike.
           times.plain.push(timeRun([plain, src, out], out, clean));
+          times.cli.push(timeRun([cli, plain, src, out], out, clean));
           times.green.push(timeRun([cli, green, src, out], out, clean));
           times.async.push(timeRun([asyncRewrite, src, out], out, clean));
         }
@@ -104,6 +105,16 @@ async function run() {
             value: p,
             unit: 'ms',
             note: `${FILES} files + 20 execSync; median of ${RUNS}; wall time of the process`,
+          },
+          {
+            name: `${kind}: unmodified script under the greenstack CLI`,
+            value: median(times.cli),
+            unit: 'ms',
+            peer: 'unmodified under node',
+            peerValue: p,
+            ratio: median(times.cli) / p,
+            target: '<= 1.2x',
+            note: 'one fiber: zlib in place, fs in place; start-up included',
           },
           {
             name: `${kind}: same script under greenstack, Pool(32), 1 line changed`,

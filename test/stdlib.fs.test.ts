@@ -1,4 +1,5 @@
 // stdlib.fs.test.ts: greenstack/fs: a differential test against node:fs, coverage of every *Sync, cooperation, and no fd leak on kill.
+import * as asyncHooks from 'node:async_hooks';
 import * as cp from 'node:child_process';
 import fs = require('node:fs');
 import * as os from 'node:os';
@@ -739,6 +740,37 @@ test.serial('quick calls run in place (no switch); whole-file calls on a FIFO st
   const writer = spawn(() => green.writeFileSync(fifo, 'through the fifo'));
   t.is(await reader, 'through the fifo');
   await writer;
+});
+
+// The slice once ended with that call going through the threadpool: for a fiber alone
+// (a script under the CLI), a round trip every 10 ms that nothing else could use.
+test.serial('a slice of calls in place ends in a yield to the hub, not in a threadpool request', async (t) => {
+  setInPlaceCalls(true, Infinity, 0); // every call after a slice's first ends the slice
+  t.teardown(() => setInPlaceCalls(true));
+  let requests = 0;
+  const hook = asyncHooks.createHook({
+    init(_id, type) {
+      if (type === 'FSREQCALLBACK') requests++;
+    },
+  }).enable();
+  try {
+    // A yield goes back to the event loop once the hub's turn is over (2 ms), as
+    // sleep(0) does: the immediate runs then.
+    let ran = false;
+    const calls = await spawn(() => {
+      setImmediate(() => (ran = true));
+      let n = 0;
+      while (!ran && n < 100_000) {
+        green.statSync(__filename);
+        n++;
+      }
+      return n;
+    });
+    t.true(ran, `the immediate did not run during ${calls} calls`);
+    t.is(requests, 0);
+  } finally {
+    hook.disable();
+  }
 });
 
 test.serial('a fiber looping on quick calls in place still lets timers and other fibers run', async (t) => {

@@ -6,6 +6,7 @@ import { liveFibers, spawnCount } from '../core/fiber.js';
 import { hub } from '../core/hub.js';
 import { gcPauseMs } from '../core/native.js';
 import { monitorBlockingMs } from '../core/observe.js';
+import { sleep } from '../core/wait.js';
 import { Waiter } from '../core/waiter.js';
 
 /**
@@ -121,7 +122,7 @@ const IN_PLACE = new Set([
 ]);
 // Well above a preempted quick call on a loaded machine; a stalled filesystem stalls for longer.
 let slowMs = 10;
-// A fiber calling in place this long since it was resumed lets the others in.
+// A fiber calling in place this long since it was resumed yields to the others.
 let sliceMs = 10;
 const SLOW_BACKOFF = 64;
 const backoff = new Map<string, number>();
@@ -130,8 +131,8 @@ let inPlaceOff = process.env.GREENSTACK_IN_PLACE === '0';
 /**
  * Tests and benchmarks: false sends every cooperative call through the threadpool;
  * slow sets the duration in ms above which a call in place counts as slow, and slice
- * the longest run of calls in place (since the fiber was resumed) before one takes
- * the threadpool way.
+ * the longest run of calls in place (since the fiber was resumed) before the fiber
+ * yields to the hub.
  */
 export function setInPlaceCalls(enabled: boolean, slow = 10, slice = slow): void {
   inPlaceOff = !enabled;
@@ -167,18 +168,22 @@ export function inPlace(
       return NOT_IN_PLACE;
     }
   }
-  const t0 = performance.now();
-  const gc0 = gcPauseMs();
+  let t0 = performance.now();
   const f = hub.current!;
   // Fairness: a fiber that has gone on calling in place for a whole slice since it was
-  // last resumed takes the threadpool way this once, so other fibers, timers and IO
-  // get their turn (a loop of statSync would otherwise starve them).
+  // last resumed yields to the hub first, as sleep(0) does, so other fibers, timers and
+  // IO get their turn (a loop of statSync would otherwise starve them). A yield, not
+  // this call through the threadpool: for a fiber alone that was a round trip (three,
+  // for a writeFileSync) every 10 ms of a script, for nothing.
+  if (f._placeSwitch === hub.switches && t0 - f._placeStart > sliceMs) {
+    sleep(0);
+    t0 = performance.now();
+  }
   if (f._placeSwitch !== hub.switches) {
     f._placeSwitch = hub.switches;
     f._placeStart = t0;
-  } else if (t0 - f._placeStart > sliceMs) {
-    return NOT_IN_PLACE;
   }
+  const gc0 = gcPauseMs();
   // node's own function may call other fs functions through the (patched) module
   // (Node 20's readFileSync calls fs.openSync and fs.readSync): those run in place too.
   f._noPark++;
