@@ -553,19 +553,25 @@ void CollectGarbage(const FunctionCallbackInfo<Value>& info) {
   if (static_cast<double*>(hub->gc_ms->Data())[1] == pauses) isolate->LowMemoryNotification();
 }
 
+// The path argument of fileType/readFile in UTF-8, as node encodes paths; null, with
+// -EINVAL as the result, for anything but a string.
+std::unique_ptr<String::Utf8Value> PathArg(const FunctionCallbackInfo<Value>& info) {
+  if (info[0]->IsString()) {
+    auto path = std::make_unique<String::Utf8Value>(info.GetIsolate(), info[0]);
+    if (**path != nullptr) return path;
+  }
+  info.GetReturnValue().Set(-EINVAL);
+  return nullptr;
+}
+
 // fileType(path) -> stat()'s S_IFMT bits, or -errno: whether a whole-file call may run
 // in place (fs.ts regularTarget), at the cost of the syscall alone. fs.statSync built
 // a Stats object and four Dates for it: 1-3 us on every readFileSync and writeFileSync.
 void FileType(const FunctionCallbackInfo<Value>& info) {
-  Isolate* isolate = info.GetIsolate();
-  if (!info[0]->IsString()) {
-    info.GetReturnValue().Set(-EINVAL);
-    return;
-  }
-  String::Utf8Value path(isolate, info[0]);
+  std::unique_ptr<String::Utf8Value> path = PathArg(info);
+  if (path == nullptr) return;
   struct stat st;
-  const int rc = *path == nullptr ? -EINVAL : stat(*path, &st) == 0 ? static_cast<int>(st.st_mode & S_IFMT) : -errno;
-  info.GetReturnValue().Set(rc);
+  info.GetReturnValue().Set(stat(**path, &st) == 0 ? static_cast<int>(st.st_mode & S_IFMT) : -errno);
 }
 
 // readFile(path) -> the whole regular file as a Buffer, read as node's readFileSync
@@ -575,17 +581,10 @@ void FileType(const FunctionCallbackInfo<Value>& info) {
 // syscalls and no stat() ahead of them, for readFileSync in place (fs.ts).
 void ReadFile(const FunctionCallbackInfo<Value>& info) {
   Isolate* isolate = info.GetIsolate();
-  if (!info[0]->IsString()) {
-    info.GetReturnValue().Set(-EINVAL);
-    return;
-  }
-  String::Utf8Value path(isolate, info[0]);
-  if (*path == nullptr) {
-    info.GetReturnValue().Set(-EINVAL);
-    return;
-  }
+  std::unique_ptr<String::Utf8Value> path = PathArg(info);
+  if (path == nullptr) return;
   int fd;
-  do fd = open(*path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  do fd = open(**path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     info.GetReturnValue().Set(errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno);
