@@ -576,13 +576,25 @@ void FileType(const FunctionCallbackInfo<Value>& info) {
 
 // readFile(path) -> the whole regular file as a Buffer, read as node's readFileSync
 // reads it (up to the size fstat gave, or to EOF when that is 0); 0 when path is no
-// regular file, too large for a Buffer, or would block; -errno when open, fstat or read
-// failed. O_NONBLOCK: the open of a FIFO cannot wait for a writer. One call, node's own
-// syscalls and no stat() ahead of them, for readFileSync in place (fs.ts).
+// regular file, too large for a Buffer, or would block; -errno when stat, open, fstat
+// or read failed. One call for readFileSync in place (fs.ts): node's own syscalls and
+// a stat() ahead of them, without fs.statSync's Stats and Dates. The stat() comes
+// first so that a FIFO or a device is never opened: opening a FIFO, even briefly,
+// would let a writer blocked in its own open() go on and then fail with EPIPE.
+// O_NONBLOCK: should the path become a FIFO between the two, the open cannot wait.
 void ReadFile(const FunctionCallbackInfo<Value>& info) {
   Isolate* isolate = info.GetIsolate();
   std::unique_ptr<String::Utf8Value> path = PathArg(info);
   if (path == nullptr) return;
+  struct stat before;
+  if (stat(**path, &before) != 0) {
+    info.GetReturnValue().Set(-errno);
+    return;
+  }
+  if (!S_ISREG(before.st_mode)) {
+    info.GetReturnValue().Set(0);
+    return;
+  }
   int fd;
   do fd = open(**path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   while (fd < 0 && errno == EINTR);

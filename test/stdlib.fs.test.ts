@@ -742,6 +742,33 @@ test.serial('quick calls run in place (no switch); whole-file calls on a FIFO st
   await writer;
 });
 
+// Opening a FIFO, even only to look at what it is, lets a writer blocked in its own
+// open() go on: the look's close then leaves it writing to no reader (SIGPIPE, or
+// EPIPE), and the real reader's open waits for a writer that is gone.
+test.serial('readFileSync never opens a FIFO to look at it: a writer process already blocked in open() meets the real reader', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-fifo-'));
+  const fifo = path.join(dir, 'fifo');
+  cp.execFileSync('mkfifo', [fifo]);
+  const writer = cp.spawn('sh', ['-c', `printf 'through a shell' > '${fifo}'`], { stdio: 'ignore' });
+  const exited = new Promise<string>((resolve) => writer.on('exit', (code, signal) => resolve(`${code} ${signal}`)));
+  t.teardown(() => {
+    writer.kill('SIGKILL');
+    // Should the reader still wait in open() on libuv, give it a writer that leaves.
+    try {
+      fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+    } catch {}
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the shell's open() now waits for a reader
+  const reader = spawn(() => green.readFileSync(fifo, 'utf8'));
+  const outcome = await Promise.race([
+    reader.then(String, (err: unknown) => `failed: ${(err as Error).message}`),
+    new Promise((resolve) => setTimeout(() => resolve('timed out'), 10_000)),
+  ]);
+  t.is(outcome, 'through a shell');
+  t.is(await exited, '0 null');
+});
+
 // The slice once ended with that call going through the threadpool: for a fiber alone
 // (a script under the CLI), a round trip every 10 ms that nothing else could use.
 test.serial('a slice of calls in place ends in a yield to the hub, not in a threadpool request', async (t) => {
