@@ -553,6 +553,14 @@ void CollectGarbage(const FunctionCallbackInfo<Value>& info) {
   if (static_cast<double*>(hub->gc_ms->Data())[1] == pauses) isolate->LowMemoryNotification();
 }
 
+// keepWasmCode(): V8 aborts ("archived threads in combination with wasm not supported")
+// when it collects WebAssembly code while a thread is archived, which is what a
+// suspended fiber is. Set here, not by node:v8's setFlagsFromString, whose module (and
+// its serdes, profiler and heap bindings) every start would otherwise load.
+void KeepWasmCode(const FunctionCallbackInfo<Value>&) {
+  v8::V8::SetFlagsFromString("--no-wasm-code-gc");
+}
+
 // The path argument of fileType/readFile in UTF-8, as node encodes paths; null, with
 // -EINVAL as the result, for anything but a string.
 std::unique_ptr<String::Utf8Value> PathArg(const FunctionCallbackInfo<Value>& info) {
@@ -697,6 +705,7 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   SetMethod(isolate, context, exports, "backendInfo", BackendInfo, data);
   SetMethod(isolate, context, exports, "fastCheck", FastCheck, data);
   SetMethod(isolate, context, exports, "collectGarbage", CollectGarbage, data);
+  SetMethod(isolate, context, exports, "keepWasmCode", KeepWasmCode, data);
   SetMethod(isolate, context, exports, "fileType", FileType, data);
   SetMethod(isolate, context, exports, "readFile", ReadFile, data);
   SetMethod(isolate, context, exports, "trimIdle", TrimIdle, data);

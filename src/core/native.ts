@@ -58,6 +58,8 @@ export interface NativeBinding {
    * V8's rounds until nothing more is freed (self-check only).
    */
   collectGarbage(thorough?: boolean): void;
+  /** Sets V8's --no-wasm-code-gc (absent from an older copy's addon). */
+  keepWasmCode?(): void;
   /** stat(path)'s S_IFMT bits, or -errno (absent from an older copy's addon). */
   fileType?(path: string): number;
   /**

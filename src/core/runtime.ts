@@ -1,6 +1,5 @@
 // runtime.ts: process-level settings of the fiber runtime (stack size, pool, CPU pin) and its stats.
 import { InvalidArgTypeError, InvalidArgValueError, validateOptions } from './errors.js';
-import { setFlagsFromString } from 'node:v8';
 import { binding, sharedState } from './native.js';
 import { activeBackend, backendWhy, requestBackend, selectBackend, validateBackend, type BackendName } from './backend.js';
 import { spawnCount } from './fiber.js';
@@ -111,7 +110,8 @@ export function ensureStarted(): void {
   // V8 aborts ("archived threads in combination with wasm not supported") when it
   // collects WebAssembly code while a thread is archived, which is what a suspended
   // fiber is; undici (fetch) runs WebAssembly. Keep wasm code alive instead.
-  setFlagsFromString('--no-wasm-code-gc');
+  if (binding.keepWasmCode !== undefined) binding.keepWasmCode();
+  else (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--no-wasm-code-gc');
   selectBackend();
   guardThreadAffine();
   applyPin();

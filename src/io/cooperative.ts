@@ -38,7 +38,9 @@ export interface CooperativeModule {
  */
 export function callbackTwins(builtin: object, extra: readonly string[] = []): string[] {
   const b = builtin as Record<string, unknown>;
-  const names = Object.keys(b).filter((n) => /^[a-z]/.test(n) && !n.endsWith('Sync') && typeof b[n] === 'function' && typeof b[`${n}Sync`] === 'function');
+  // The Sync twin is looked at first: reading fs.promises (a lazy getter) would load
+  // node's whole promise API, readline included, into every patched process.
+  const names = Object.keys(b).filter((n) => /^[a-z]/.test(n) && !n.endsWith('Sync') && typeof b[`${n}Sync`] === 'function' && typeof b[n] === 'function');
   return [...names, ...extra.filter((n) => typeof b[n] === 'function')];
 }
 
