@@ -54,6 +54,14 @@ test('run to completion: a fiber\'s callbacks, ticks and immediates wait until i
   t.deepEqual(seen.map(([k]) => k).sort(), ['immediate', 'stat', 'tick']);
 });
 
+// The end of a slice of calls in place yields to the hub: once with sleep(0), an
+// explicit yield, which let the fiber's own tick and immediate run mid-code.
+test('run to completion holds across the yields that end slices of calls in place', (t) => {
+  const seen = scenario('run-to-completion-slice') as Array<[string, number]>;
+  t.deepEqual(seen.map(([, x]) => x), [42, 42, 42]);
+  t.deepEqual(seen.map(([k]) => k).sort(), ['immediate', 'stat', 'tick']);
+});
+
 test('run to completion holds only the parked fiber\'s own callbacks; child_process counts as an implicit call', (t) => {
   t.deepEqual(scenario('others-run-meanwhile'), [
     ['b-callback', false],

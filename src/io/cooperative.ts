@@ -178,7 +178,14 @@ export function inPlace(
   // this call through the threadpool: for a fiber alone that was a round trip (three,
   // for a writeFileSync) every 10 ms of a script, for nothing.
   if (f._placeSwitch === hub.switches && t0 - f._placeStart > sliceMs) {
-    sleep(0);
+    // An implicit yield, as the call's park would have been: the fiber's own callbacks
+    // stay held until it blocks explicitly (run to completion).
+    f._implicit++;
+    try {
+      sleep(0);
+    } finally {
+      f._implicit--;
+    }
     t0 = performance.now();
   }
   if (f._placeSwitch !== hub.switches) {
