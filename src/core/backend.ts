@@ -154,6 +154,18 @@ function probe(): boolean {
   return back.length === 50 && /item-(\d+)/.exec(text)?.[1] === '0' && caught;
 }
 
+// Makes short-lived garbage until the isolate has counted `pauses` GC pauses (at most
+// 300,000 objects): not a fixed amount, which took 19 ms of every fast start-up.
+// True when the GCs came.
+function garbageUntil(pauses: number): boolean {
+  let junk: unknown = null;
+  for (let i = 0; i < 300_000; i++) {
+    if ((i & 1023) === 0 && gcPauses() >= pauses) return true;
+    junk = { i, next: junk && i % 64 !== 0 ? junk : null };
+  }
+  return gcPauses() >= pauses;
+}
+
 class CheckFailed extends Error {}
 
 function must(ok: boolean, what: string): void {
@@ -213,14 +225,7 @@ function selfCheck(forceFailure: boolean): string {
       if (k === 0) {
         // A GC while a fiber runs, which walks the fiber's own stack: a scavenge that
         // garbage brings on (a full GC here cost another 15-25 ms of start-up).
-        const before = gcPauses();
-        let junk: unknown = null;
-        for (let i = 0; i < 300_000; i++) {
-          if ((i & 1023) === 0 && gcPauses() > before) break;
-          junk = { i, next: junk && i % 64 !== 0 ? junk : null };
-        }
-        junk = null;
-        if (gcPauses() === before) binding.collectGarbage();
+        if (!garbageUntil(gcPauses() + 1)) binding.collectGarbage();
         innerGc = binding.fastCheck();
       }
       if (obj.k !== k || obj.list[2] !== k + 2 || obj.text !== `fiber-${k}`) corrupted.push(k);
@@ -231,15 +236,8 @@ function selfCheck(forceFailure: boolean): string {
     for (const h of holders) must(!resume(h), 'a fiber did not suspend');
     const control: Array<WeakRef<object>> = [];
     for (let i = 0; i < 64; i++) control.push(new WeakRef({ garbage: i }));
-    // Garbage until two GCs have run (each moves young objects the suspended stacks
-    // hold), not a fixed amount: 300,000 objects took 19 ms of the CLI's start-up.
-    const pauses = gcPauses();
-    let junk: unknown = null;
-    for (let i = 0; i < 300_000; i++) {
-      if ((i & 1023) === 0 && gcPauses() >= pauses + 2) break;
-      junk = { i, next: junk && i % 64 !== 0 ? junk : null };
-    }
-    junk = null;
+    // Two GCs (each moves young objects the suspended stacks hold).
+    garbageUntil(gcPauses() + 2);
     binding.collectGarbage();
     const unreferenced = (): number => control.filter((w) => w.deref() === undefined).length;
     // A GC that only finished an incremental marking already under way keeps what was

@@ -329,7 +329,8 @@ export interface TwinOptions {
  * on the hub, or when a positional argument is a function (the twin would take it
  * for its callback), it calls the sync function.
  */
-const alone = (): boolean => true;
+/** inPlace()'s check for calls that may always run in place (CPU-bound work, a whole-file read the addon checks itself). */
+export const ANY_TARGET = (): boolean => true;
 
 export function viaTwin(name: string, sync: AnyFn, twin: AnyFn, options: TwinOptions): AnyFn {
   const { arity, pick = first, direct } = options;
@@ -343,7 +344,7 @@ export function viaTwin(name: string, sync: AnyFn, twin: AnyFn, options: TwinOpt
       // a threadpool round trip per call), timed as quick fs calls are, so one that
       // takes long still sends the next ones to the threadpool and the hub gets turns.
       if (liveFibers() <= 1) {
-        const quick = inPlace(name, sync, this, args, alone);
+        const quick = inPlace(name, sync, this, args, ANY_TARGET);
         if (quick !== NOT_IN_PLACE) return quick;
       }
       // Omitted (or undefined) trailing arguments are left out, so the twin finds

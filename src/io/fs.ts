@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgTypeError } from '../core/errors.js';
 import { binding } from '../core/native.js';
 import { Waiter } from '../core/waiter.js';
-import { callbackTwins, first, inFiber, inPlace, NOT_IN_PLACE, parkOnCallback, type CooperativeModule, type NodeCallback } from './cooperative.js';
+import { ANY_TARGET, callbackTwins, first, inFiber, inPlace, NOT_IN_PLACE, parkOnCallback, type CooperativeModule, type NodeCallback } from './cooperative.js';
 import { declareCooperative } from './declare.js';
 
 export * from 'node:fs';
@@ -190,10 +190,9 @@ function regularTarget(name: string, args: Args): boolean {
 const fileType = binding.fileType;
 const readFile = binding.readFile;
 
-// readFileSync(path string, no flag but 'r'): the addon opens the path O_NONBLOCK (a
-// FIFO's open cannot wait), checks it is a regular file and reads it whole, in one call
-// and with node's own syscalls: no stat() ahead of them (2-4 us each here). Anything
-// else takes regularTarget's way.
+// readFileSync(path string, no flag but 'r'): the addon stat()s the path (a FIFO or a
+// device is never opened), then reads the regular file whole in one call, with node's
+// own syscalls after that stat(). Anything else takes regularTarget's way.
 function wholeReadable(args: Args): boolean {
   const [target, options] = args;
   if (typeof target !== 'string' || target.includes('\0')) return false;
@@ -214,7 +213,6 @@ function readWhole(this: unknown, ...args: Args): unknown {
   const encoding = (typeof options === 'string' ? options : (options as { encoding?: string | null } | null | undefined)?.encoding) as BufferEncoding | null | undefined;
   return encoding === undefined || encoding === null ? contents : contents.toString(encoding);
 }
-const whole = (): boolean => true;
 const S_IFREG = fs.constants.S_IFREG;
 const ENOENT = os.constants.errno.ENOENT;
 // The functions whose first argument is an fd.
@@ -244,7 +242,7 @@ function makeCooperative(name: string, spec: Spec): AnyFn | undefined {
         const value = orig.apply(this, args);
         return wrap === undefined ? value : wrap(value);
       }
-      const quick = readsWhole && wholeReadable(args) ? inPlace(name, readWhole, this, args, whole) : inPlace(name, orig, this, args, regularFile);
+      const quick = readsWhole && wholeReadable(args) ? inPlace(name, readWhole, this, args, ANY_TARGET) : inPlace(name, orig, this, args, regularFile);
       if (quick !== NOT_IN_PLACE) return wrap === undefined ? quick : wrap(quick);
       const start = spec.start ?? ((a: Args, cb: NodeCallback) => asyncFn!(...pad(a, spec.arity), cb));
       const pick = spec.pick === undefined ? first : (results: unknown[]) => spec.pick!(results, args);
