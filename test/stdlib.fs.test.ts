@@ -10,6 +10,7 @@ import test from 'ava';
 import { sleep, spawn, Timeout, TimeoutError, withTimeout } from 'greenstack';
 import gfs, * as green from 'greenstack/fs';
 import { checkLeaks } from './helpers/leaks.js';
+import { countSwitches } from './helpers/ticker.js';
 import { fixturesDir } from './helpers/subprocess.js';
 import { binding, hub, setInPlaceCalls } from '../dist/core/internal.js';
 
@@ -708,20 +709,11 @@ test.serial('quick calls run in place (no switch); whole-file calls on a FIFO st
   fs.writeFileSync(file, 'content');
   const fifo = path.join(dir, 'fifo');
   cp.execFileSync('mkfifo', [fifo]);
-  const switches = () => {
-    let n = 0;
-    const original = hub.switchOut;
-    hub.switchOut = function (this: typeof hub, ...args: Parameters<typeof hub.switchOut>) {
-      n++;
-      return original.apply(this, args);
-    };
-    return { count: () => n, restore: () => (hub.switchOut = original) };
-  };
   // However slow this machine's disk is right now, nothing goes back to the threadpool.
   setInPlaceCalls(true, Infinity);
   t.teardown(() => setInPlaceCalls(true));
   const quick = await spawn(() => {
-    const s = switches();
+    const s = countSwitches();
     try {
       for (let i = 0; i < 50; i++) {
         green.statSync(file);

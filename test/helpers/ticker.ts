@@ -30,17 +30,12 @@ export async function whileTicking<T>(fn: () => T): Promise<{ value: T; ticks: n
 export async function parksAloneAndBeside(fn: () => void): Promise<{ alone: number; beside: number }> {
   setInPlaceCalls(true); // forget earlier tests' slow calls (a backoff would send fn's to the threadpool)
   const parks = (): number => {
-    let n = 0;
-    const original = hub.switchOut;
-    hub.switchOut = function (this: typeof hub, ...args: Parameters<typeof hub.switchOut>) {
-      n++;
-      return original.apply(this, args);
-    };
+    const s = countSwitches();
     try {
       fn();
-      return n;
+      return s.count();
     } finally {
-      hub.switchOut = original;
+      s.restore();
     }
   };
   const alone = await spawn(parks);
@@ -51,4 +46,15 @@ export async function parksAloneAndBeside(fn: () => void): Promise<{ alone: numb
   release();
   await other;
   return { alone, beside };
+}
+
+/** Counts switches out of fibers (parks) until restore(). */
+export function countSwitches(): { count: () => number; restore: () => void } {
+  let n = 0;
+  const original = hub.switchOut;
+  hub.switchOut = function (this: typeof hub, ...args: Parameters<typeof hub.switchOut>) {
+    n++;
+    return original.apply(this, args);
+  };
+  return { count: () => n, restore: () => (hub.switchOut = original) };
 }
