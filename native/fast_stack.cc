@@ -9,6 +9,7 @@
 #include <cstring>
 #include <new>
 
+#include "fork_stacks.h"
 #include "stack_switch.h"
 
 #ifndef MADV_GUARD_INSTALL
@@ -169,6 +170,7 @@ Strand* FastSwitcher::Create(size_t stack_size, int* err) {
     munmap(map, len);
     return nullptr;
   }
+  fork_stacks::Exclude(map, len);
   uintptr_t base = reinterpret_cast<uintptr_t>(map);
   // The kernel may hand out the range of a freed stack or of anything else: no
   // poison from what was there before.
@@ -219,6 +221,7 @@ void FastSwitcher::Destroy(Strand* s) {
 void FastSwitcher::SwitchTo(Strand* s) {
   auto* c = static_cast<Coroutine*>(s);
   current_ = c;
+  fork_stacks::running = {c->map, c->map_size};
   for (size_t i = 0; i < swap_.size(); i++) {
     hub_words_[i] = block_[swap_[i]];
     block_[swap_[i]] = c->words[i];
@@ -232,6 +235,7 @@ void FastSwitcher::SwitchTo(Strand* s) {
 #endif
   // SwitchToHub put the hub's words back before switching here.
   current_ = nullptr;
+  fork_stacks::running = {};
 }
 
 __attribute__((always_inline)) inline void FastSwitcher::Arrived(Coroutine* c) {

@@ -64,7 +64,7 @@ failed=()
 # trimmed stacks. Without the switch annotations this reports a stack-use-after-return.
 harness="$work/asan_fibers"
 g++ -std=c++20 -fsanitize=address -fno-omit-frame-pointer -g -O1 -Inative \
-  test/native/asan_fibers.cc native/fast_stack.cc native/tls_image.cc -o "$harness" ||
+  test/native/asan_fibers.cc native/fast_stack.cc native/fork_stacks.cc native/tls_image.cc -o "$harness" ||
   { gs_log "cannot build test/native/asan_fibers.cc"; exit 1; }
 for uar in 1 0; do
   ASAN_OPTIONS="$base_opts:detect_stack_use_after_return=$uar" "$harness" ||
