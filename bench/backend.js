@@ -129,9 +129,9 @@ async function run() {
   const row = (name, f, c, key, unit, target, note = '') =>
     rows.push({ name: `${name} (fast)`, value: f[key], unit, peer: 'carrier backend', peerValue: c[key], ratio: f[key] / c[key], target, note: fastNote(f, note) });
 
-  row('yield+resume round trip', fresh(roundTrip, FAST, 'median'), fresh(roundTrip, CARRIER, 'median'), 'median', 'us', '<= 1');
+  row('yield+resume round trip', fresh(roundTrip, FAST, 'median'), fresh(roundTrip, CARRIER, 'median'), 'median', 'us', '<= 0.5');
   row('100 fibers resumed in turn, per resume', fresh(inTurn, FAST, 'median'), fresh(inTurn, CARRIER, 'median'), 'median', 'us', '<= 1.5');
-  row('pooled spawn + join', fresh(spawnJoin, FAST, 'median'), fresh(spawnJoin, CARRIER, 'median'), 'median', 'us', '<= 2',
+  row('pooled spawn + join', fresh(spawnJoin, FAST, 'median'), fresh(spawnJoin, CARRIER, 'median'), 'median', 'us', '<= 1.5',
     'public API: Fiber, AsyncResource, hub queue');
   row('raw spawn + run to end (native record, pooled strand)', fresh(rawSpawn, FAST, 'median'), fresh(rawSpawn, CARRIER, 'median'), 'median', 'us', '',
     "the backend's share of spawn + join");

@@ -152,34 +152,33 @@ async function section(rows, name, fn) {
 async function run() {
   const rows = [];
   await section(rows, 'echo', async () => {
-    // Alternate the servers, 3 runs each; greenstack on its default backend
-    // (carrier threads) and on the opt-in fast backend (GREENSTACK_BACKEND=fast).
-    const gs = [];
+    // Alternate the servers, 3 runs each: greenstack on each backend, node:net.
+    const gsCarrier = [];
     const gsFast = [];
     const node = [];
     for (let i = 0; i < 3; i++) {
-      gs.push(await echoRun([path.join(FIX, 'echo-server-gs.js')]));
+      gsCarrier.push(await echoRun([path.join(FIX, 'echo-server-gs.js')], { GREENSTACK_BACKEND: 'carrier' }));
       gsFast.push(await echoRun([path.join(FIX, 'echo-server-gs.js')], { GREENSTACK_BACKEND: 'fast' }));
       node.push(await echoRun([path.join(FIX, 'echo-server-node.js')]));
     }
     rows.push({
-      name: `echo ${ECHO_CONNS} conns x ${ECHO_SIZE} B: StreamServer readSync/writeSync`,
-      value: median(gs),
+      name: `echo ${ECHO_CONNS} conns x ${ECHO_SIZE} B: StreamServer readSync/writeSync, GREENSTACK_BACKEND=carrier`,
+      value: median(gsCarrier),
       unit: 'msgs/s',
       peer: 'node:net echo server',
       peerValue: median(node),
-      ratio: median(gs) / median(node),
-      target: '>= 0.8x',
-      note: 'carrier backend: a thread handoff per message',
+      ratio: median(gsCarrier) / median(node),
+      target: '>= 0.9x',
+      note: 'a thread handoff per message',
     });
     rows.push({
-      name: `echo ${ECHO_CONNS} conns x ${ECHO_SIZE} B: the same, GREENSTACK_BACKEND=fast`,
+      name: `echo ${ECHO_CONNS} conns x ${ECHO_SIZE} B: the same, GREENSTACK_BACKEND=fast (auto's choice here)`,
       value: median(gsFast),
       unit: 'msgs/s',
       peer: 'node:net echo server',
       peerValue: median(node),
       ratio: median(gsFast) / median(node),
-      target: '>= 0.8x',
+      target: '>= 0.9x',
     });
   });
 
@@ -211,9 +210,20 @@ async function run() {
     });
     await section(rows, 'http, execFileSync(curl)', async () => {
       if (!hasCurl) throw new Error('needs curl');
-      const gsExec = await httpRun([CLI, path.join(FIX, 'http-blocking-exec.js')], env);
-      const plain = await httpRun([path.join(FIX, 'http-blocking-exec.js')], env);
-      const asyncExec = await httpRun([path.join(FIX, 'http-async-exec.js')], env);
+      // Each request costs a curl process (about 17 ms of CPU here), so both servers
+      // are bound by the 2 cores and the machine's noise moves them far: 2 runs each,
+      // alternating, medians.
+      const gsRuns = [];
+      const plainRuns = [];
+      const asyncRuns = [];
+      for (let i = 0; i < 2; i++) {
+        gsRuns.push(await httpRun([CLI, path.join(FIX, 'http-blocking-exec.js')], env));
+        asyncRuns.push(await httpRun([path.join(FIX, 'http-async-exec.js')], env));
+        plainRuns.push(await httpRun([path.join(FIX, 'http-blocking-exec.js')], env));
+      }
+      const gsExec = median(gsRuns);
+      const plain = median(plainRuns);
+      const asyncExec = median(asyncRuns);
       rows.push({
         name: `http ${HTTP_CONNS} conns: readFileSync + execFileSync(curl 10 ms upstream), greenstack CLI`,
         value: gsExec,
