@@ -4,7 +4,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { median } = require('./_util.js');
+const { median, runFresh, SCRIPT_PRELUDE } = require('./_util.js');
 
 const FILES = Number(process.env.BENCH_STDLIB_FILES || 5000);
 const RUNS = 3;
@@ -67,6 +67,47 @@ function latenessRows() {
     });
   }
   return rows;
+}
+
+// What suspended fibers add to spawning a child: fork() copies the parent's mappings
+// (fiber stacks are left out: native/fork_stacks.cc). Sequential execFile of
+// /bin/true from the hub, per spawn; each backend with 0 and 1,000 suspended fibers.
+const spawnCost = (fibers) => `${SCRIPT_PRELUDE}
+const gs = require(DIST);
+const cp = require('node:child_process');
+const ev = new gs.Event();
+let started = 0;
+for (let i = 0; i < ${fibers}; i++) gs.spawn(() => { started++; ev.wait(); });
+const times = [];
+const one = () => {
+  const t = now();
+  cp.execFile('/bin/true', [], (err) => {
+    if (err) throw err;
+    times.push(Number(now() - t) / 1e6);
+    if (times.length < 60) return one();
+    ev.set();
+    console.log(JSON.stringify({ ms: median(times.slice(10)), backend: gs.runtimeStats().backend }));
+  });
+};
+const wait = () => (started < ${fibers} ? setTimeout(wait, 5) : one());
+wait();
+`;
+
+function spawnRows() {
+  return ['fast', 'carrier'].map((backend) => {
+    const env = { GREENSTACK_BACKEND: backend };
+    const none = runFresh(spawnCost(0), { env });
+    const many = runFresh(spawnCost(1000), { env });
+    return {
+      name: `child spawn (execFile /bin/true) with 1,000 suspended fibers (${many.backend})`,
+      value: many.ms,
+      unit: 'ms',
+      peer: 'no fiber alive',
+      peerValue: none.ms,
+      ratio: many.ms / none.ms,
+      note: 'fork() copies what stacks it is not told to leave out',
+    };
+  });
 }
 
 async function run() {
@@ -138,6 +179,7 @@ async function run() {
         );
       }
       rows.push(...latenessRows());
+      rows.push(...spawnRows());
       return rows;
     } finally {
       fs.rmSync(green, { force: true });
@@ -147,6 +189,6 @@ async function run() {
   }
 }
 
-module.exports = { run, latenessRows };
+module.exports = { run, latenessRows, spawnRows };
 
 if (require.main === module) run().then((rows) => console.table(rows));
