@@ -98,13 +98,18 @@ function builtin(name: string): Record<string, unknown> {
 export function patchModule(name: string, options?: { warnCaptured?: boolean }): boolean {
   validateName(name);
   const opts = validateOptions('options', options);
+  return patchOne(name, opts.warnCaptured !== false, true);
+}
+
+// sync: update ESM named exports now (patchAll does it once, after the last module).
+function patchOne(name: string, warn: boolean, sync: boolean): boolean {
   const state = states.get(name);
   if (state?.patched) return false;
   const decl = declaration(name);
   const target = builtin(decl.module);
   const originals = new Map<string, unknown>();
   for (const prop of Object.keys(decl.implements)) originals.set(prop, target[prop]);
-  if (opts.warnCaptured !== false) warnCaptured(name, originals);
+  if (warn) warnCaptured(name, originals);
   for (const [prop, value] of Object.entries(decl.implements)) {
     Object.defineProperty(target, prop, { value, writable: true, enumerable: true, configurable: true });
   }
@@ -122,7 +127,7 @@ export function patchModule(name: string, options?: { warnCaptured?: boolean }):
   }
   states.set(name, { patched: true, originals });
   decl.afterPatch?.();
-  Module.syncBuiltinESMExports();
+  if (sync) Module.syncBuiltinESMExports();
   return true;
 }
 
@@ -135,8 +140,15 @@ export function patchAll(options?: PatchOptions): string[] {
   const opts = validateOptions('options', options);
   const selected = selectModules(opts);
   const done: string[] = [];
-  for (const name of selected) {
-    if (patchModule(name, { warnCaptured: opts.warnCaptured !== false })) done.push(name);
+  // One read of each loaded file for all the modules' capture scans.
+  scanned = new Map();
+  try {
+    for (const name of selected) {
+      if (patchOne(name, opts.warnCaptured !== false, false)) done.push(name);
+    }
+  } finally {
+    scanned = undefined;
+    if (done.length > 0) Module.syncBuiltinESMExports();
   }
   return done;
 }
@@ -270,6 +282,10 @@ export function parsePatchList(spec: string): PatchOptions {
 // is not seen.
 
 const MAX_SCAN_BYTES = 512 * 1024;
+// The CLI's entry (bin/greenstack.js) is ours, as dist/ is: not scanned.
+const ownBin = path.join(__dirname, '..', '..', 'bin') + path.sep;
+// Sources read during one patchAll() (null: not scanned), else undefined.
+let scanned: Map<string, string | null> | undefined;
 
 function warnCaptured(name: string, originals: Map<string, unknown>): void {
   const byValue = new Map<unknown, string>();
@@ -279,7 +295,7 @@ function warnCaptured(name: string, originals: Map<string, unknown>): void {
   const member = new RegExp(`=\\s*${req}\\s*\\.\\s*([A-Za-z_$][\\w$]*)(?!\\s*[\\w$(])`, 'g');
   const alias = new RegExp(`(?:const|let|var)\\s+([A-Za-z_$][\\w$]*)\\s*=\\s*${req}`, 'g');
   for (const [file, mod] of Object.entries(require.cache)) {
-    if (mod === undefined || file.startsWith(dist) || !path.isAbsolute(file)) continue;
+    if (mod === undefined || file.startsWith(dist) || file.startsWith(ownBin) || !path.isAbsolute(file)) continue;
     const found = new Set<string>();
     const where: string[] = [];
     const exp = mod.exports as unknown;
@@ -308,6 +324,15 @@ function warnCaptured(name: string, originals: Map<string, unknown>): void {
   }
 }
 
+function sourceOf(file: string): string | null {
+  if (!/\.(c?js|ts|cts)$/.test(file)) return null;
+  try {
+    return statSync(file).size > MAX_SCAN_BYTES ? null : readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
 function scanSource(
   file: string,
   destructure: RegExp,
@@ -315,14 +340,9 @@ function scanSource(
   alias: RegExp,
   originals: Map<string, unknown>,
 ): Array<[string, number]> {
-  if (!/\.(c?js|ts|cts)$/.test(file)) return [];
-  let source: string;
-  try {
-    if (statSync(file).size > MAX_SCAN_BYTES) return [];
-    source = readFileSync(file, 'utf8');
-  } catch {
-    return [];
-  }
+  const source = scanned?.has(file) === true ? scanned.get(file)! : sourceOf(file);
+  scanned?.set(file, source);
+  if (source === null) return [];
   const hits: Array<[string, number]> = [];
   const lineOf = (index: number) => source.slice(0, index).split('\n').length;
   for (const m of source.matchAll(destructure)) {
