@@ -249,10 +249,10 @@ test.serial('with every fd in use (ulimit -n 64) a fiber gets the EMFILE result 
 
 // fork() copies every mapping of the parent: with 1,000 suspended fibers a spawn
 // took 4x as long (fast) while their stacks were copied into each child.
-test('suspended fibers\' stacks are left out of a child process; children from a fiber and from the hub still run', (t) => {
+test('suspended fibers\' stacks are left out of a child process; children from a fiber, from the hub and from a worker\'s fiber still run', (t) => {
   const r = runFixture('fork-stacks.js');
   t.is(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { backend: string; leftOutPerFiber: number; outputs: string[] };
   t.true(out.leftOutPerFiber >= 256 * 1024, `${out.backend}: ${out.leftOutPerFiber} bytes per fiber left out of fork()`);
-  t.deepEqual(out.outputs, ['from-fiber\n', 'spawned\n', 'from-hub\n']);
+  t.deepEqual(out.outputs, ['from-fiber\n', 'spawned\n', 'from-hub\n', 'from-worker\n']);
 });
