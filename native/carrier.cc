@@ -5,8 +5,6 @@
 
 #include <algorithm>
 
-#include "fork_stacks.h"
-
 #if defined(__linux__)
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -18,17 +16,6 @@ bool Carrier::IsCurrentThread() const {
   uv_thread_t self = uv_thread_self();
   return uv_thread_equal(&self, &thread_) != 0;
 }
-
-namespace {
-
-// glibc keeps an exited thread's stack for its next thread, which may fork.
-void Leave() {
-  fork_stacks::Range r = fork_stacks::running;
-  if (r.base != nullptr) fork_stacks::Include(r.base, r.len);
-  fork_stacks::running = {};
-}
-
-}  // namespace
 
 void CarrierPool::Main(void* arg) {
   Carrier* c = static_cast<Carrier*>(arg);
@@ -43,14 +30,6 @@ void CarrierPool::Main(void* arg) {
     pthread_attr_getstack(&attr, &addr, &size);
     c->stack_low_ = reinterpret_cast<uintptr_t>(addr);
     pthread_attr_destroy(&attr);
-    // Below this frame: the fiber's frames. Above it: glibc's thread descriptor
-    // and static TLS, which a child's fork() bookkeeping touches, so they stay.
-    uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-    uintptr_t top = (reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) & ~(page - 1)) - page;
-    if (top > c->stack_low_) {
-      fork_stacks::running = {addr, top - c->stack_low_};
-      fork_stacks::Exclude(addr, top - c->stack_low_);
-    }
   }
 #endif
   // Started: tid and stack bounds are known. Not hub_: the creator may be a fiber
@@ -66,7 +45,6 @@ void CarrierPool::Main(void* arg) {
       c->leaving_ = true;
       pool->hook_.fn(pool->hook_.ctx);
       Affinity::LeaveThread();
-      Leave();
       pool->hub_.Post();
       return;
     }
@@ -74,7 +52,6 @@ void CarrierPool::Main(void* arg) {
   }
   pool->hook_.fn(pool->hook_.ctx);
   Affinity::LeaveThread();
-  Leave();
 }
 
 Strand* CarrierPool::Create(size_t stack_size, int* err) {

@@ -164,13 +164,17 @@ Strand* FastSwitcher::Create(size_t stack_size, int* err) {
     *err = -errno;
     return nullptr;
   }
+  // Left out of child processes (fork_stacks.h) before the guard is installed: a
+  // mapping that nothing touched yet merges with its neighbour of the same flags, so
+  // stacks share few VMAs (vm.max_map_count); with the guard first, each was its own
+  // and 100k fibers exhausted the count (malloc failed, V8 aborted).
+  fork_stacks::Exclude(map, len);
   int rc = guard_madvise_ ? madvise(map, page_, MADV_GUARD_INSTALL) : mprotect(map, page_, PROT_NONE);
   if (rc != 0) {
     *err = -errno;
     munmap(map, len);
     return nullptr;
   }
-  fork_stacks::Exclude(map, len);
   uintptr_t base = reinterpret_cast<uintptr_t>(map);
   // The kernel may hand out the range of a freed stack or of anything else: no
   // poison from what was there before.

@@ -25,6 +25,4 @@ void Exclude(void* base, size_t len) {
   madvise(base, len, MADV_DONTFORK);
 }
 
-void Include(void* base, size_t len) { madvise(base, len, MADV_DOFORK); }
-
 }  // namespace greenstack::fork_stacks

@@ -248,11 +248,17 @@ test.serial('with every fd in use (ulimit -n 64) a fiber gets the EMFILE result 
 });
 
 // fork() copies every mapping of the parent: with 1,000 suspended fibers a spawn
-// took 4x as long (fast) while their stacks were copied into each child.
-test('suspended fibers\' stacks are left out of a child process; children from a fiber, from the hub and from a worker\'s fiber still run', (t) => {
+// took 4x as long (fast) while their stacks were copied into each child. Carriers'
+// thread stacks hold glibc's thread descriptor, which a child touches: they are copied.
+test('suspended fibers\' stacks are left out of a child process (fast) and still share mappings; children from a fiber, from the hub and from a worker\'s fiber run', (t) => {
   const r = runFixture('fork-stacks.js');
   t.is(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { backend: string; leftOutPerFiber: number; outputs: string[] };
-  t.true(out.leftOutPerFiber >= 256 * 1024, `${out.backend}: ${out.leftOutPerFiber} bytes per fiber left out of fork()`);
+  const out = JSON.parse(r.stdout) as { backend: string; leftOutPerFiber: number; mappingsPerFiber: number; outputs: string[] };
+  if (out.backend === 'fast') {
+    t.true(out.leftOutPerFiber >= 256 * 1024, `${out.leftOutPerFiber} bytes per fiber left out of fork()`);
+    // Adjacent stacks merge into one VMA: at one (or two) per stack, vm.max_map_count
+    // (65,530) ran out before 100k fibers and malloc failed inside V8.
+    t.true(out.mappingsPerFiber < 0.5, `${out.mappingsPerFiber} mappings per fiber`);
+  }
   t.deepEqual(out.outputs, ['from-fiber\n', 'spawned\n', 'from-hub\n', 'from-worker\n']);
 });
