@@ -1,8 +1,11 @@
 // stdlib.crypto.test.ts: greenstack/crypto: same bytes and errors in a fiber, every *Sync with a twin covered, work moved off the hub.
+import { createHook } from 'node:async_hooks';
 import crypto = require('node:crypto');
+import os = require('node:os');
 import test from 'ava';
 import { spawn, Timeout, TimeoutError } from 'greenstack';
 import * as green from 'greenstack/crypto';
+import { cpuSlots } from '../dist/core/internal.js';
 import { checkLeaks } from './helpers/leaks.js';
 import { parksAloneAndBeside, whileTicking } from './helpers/ticker.js';
 
@@ -130,6 +133,45 @@ test.serial('a fiber alone derives a key in place; beside another fiber the call
   const parks = await parksAloneAndBeside(() => void keys.push(green.pbkdf2Sync('pw', 'salt', 1000, 32, 'sha256').toString('hex')));
   t.deepEqual(parks, { alone: 0, beside: 1 });
   t.deepEqual(keys, Array(2).fill(crypto.pbkdf2Sync('pw', 'salt', 1000, 32, 'sha256').toString('hex')));
+});
+
+// Patch mode's threadpool has 32+ threads (for IO that stalls); CPU-bound jobs on all
+// of them starved the hub's thread (a Pool(32) gzip build ran 1.27x its async rewrite).
+test.serial('CPU-bound jobs: at most one per CPU on the threadpool, the others wait their turn; a kill while waiting or running frees the slot', async (t) => {
+  const n = cpuSlots.limit + 3;
+  const expected = crypto.pbkdf2Sync('pw', 'salt', 20_000, 32, 'sha256').toString('hex');
+  // A job starts at its init and ends when its callback is about to run (after the
+  // sync call above: a sync job has an init and no callback).
+  const inFlight = new Set<number>();
+  let most = 0;
+  const hook = createHook({
+    init(id, type) {
+      if (type !== 'PBKDF2REQUEST') return;
+      inFlight.add(id);
+      most = Math.max(most, inFlight.size);
+    },
+    before(id) {
+      inFlight.delete(id);
+    },
+  }).enable();
+  t.teardown(() => hook.disable());
+  const derive = (): string => green.pbkdf2Sync('pw', 'salt', 20_000, 32, 'sha256').toString('hex');
+  const keys = await Promise.all(Array.from({ length: n }, () => spawn(derive)));
+  t.deepEqual(keys, Array(n).fill(expected));
+  // (On carriers the hub is pinned, so availableParallelism() here may read 1.)
+  t.true(most >= 1 && most <= cpuSlots.limit && most <= os.cpus().length, `${most} jobs at once, ${os.cpus().length} CPUs`);
+  t.is(cpuSlots.busy(), 0);
+  // Killed while its job runs (the job ends on libuv, then frees the slot) and while waiting for a slot.
+  const fibers = Array.from({ length: n }, () => spawn(derive));
+  await new Promise((r) => setTimeout(r, 1));
+  t.is(cpuSlots.busy(), cpuSlots.limit);
+  fibers[0]!.kill();
+  fibers[n - 1]!.kill();
+  const settled = await Promise.allSettled(fibers);
+  t.is(settled.filter((r) => r.status === 'fulfilled' && r.value === expected).length, n - 2, 'the others derived their keys');
+  for (let i = 0; i < 200 && cpuSlots.busy() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  t.is(cpuSlots.busy(), 0, 'every slot is free again');
+  t.is(await spawn(derive), expected);
 });
 
 test.serial('scrypt runs on the threadpool: other fibers keep running', async (t) => {

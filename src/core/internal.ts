@@ -4,4 +4,4 @@ export { hub } from './hub.js';
 export { binding } from './native.js';
 export { runtimeStats } from './runtime.js';
 export { backendStatus } from './backend.js';
-export { setInPlaceCalls } from '../io/cooperative.js';
+export { cpuSlots, setInPlaceCalls } from '../io/cooperative.js';
